@@ -1,0 +1,35 @@
+"""braid: a deep-learning framework in the tradition of Apache MXNet.
+
+Imperative NDArrays scheduled by an asynchronous dependency engine, on CPUs (OpenMP, BLAS) and GPUs, through
+one stable C ABI shared by the Python, R and JavaScript bindings. Existing MXNet code runs with
+``import braid as mx``.
+"""
+
+from __future__ import annotations
+
+from . import ndarray, random
+from . import ndarray as nd
+from .base import (
+    BraidDeviceError,
+    BraidError,
+    BraidIndexError,
+    BraidIOError,
+    BraidMemoryError,
+    BraidNotImplementedError,
+    BraidTypeError,
+    BraidValueError,
+)
+from .context import Context, Device, cpu, current_context, gpu, num_gpus
+from .dtypes import bfloat16
+from .engine import engine_type, get_num_threads, set_num_threads
+from .ndarray import NDArray, waitall
+from .version import __version__, features
+
+MXNetError = BraidError  # MXNet scripts catch mx.base.MXNetError
+
+__all__ = [
+    "BraidError", "BraidValueError", "BraidTypeError", "BraidIndexError", "BraidIOError", "BraidDeviceError",
+    "BraidMemoryError", "BraidNotImplementedError", "MXNetError", "Context", "Device", "NDArray", "bfloat16",
+    "cpu", "gpu", "current_context", "num_gpus", "nd", "ndarray", "random", "waitall", "engine_type",
+    "set_num_threads", "get_num_threads", "features", "__version__",
+]

@@ -1,0 +1,33 @@
+"""Random number generation: ``braid.random.seed`` and samplers.
+
+Each device has its own counter-based stream (Philox), so a seed gives the same numbers whatever the number of
+threads, and cpu(0) and cpu(1) draw different numbers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._lib import check, lib
+from .context import Context
+
+
+def seed(seed_state: int, ctx: Context | str = "all") -> None:
+    """Seeds the random streams of every device (ctx='all') or of one device."""
+    s = int(seed_state) & 0xFFFFFFFFFFFFFFFF
+    if isinstance(ctx, str):
+        if ctx != "all":
+            raise ValueError(f"seed: ctx must be a Context or 'all', got {ctx!r}")
+        check(lib.braid_random_seed(s, 0, 0))
+    else:
+        check(lib.braid_random_seed(s, ctx.device_typeid, ctx.device_id))
+
+
+def __getattr__(name: str) -> Any:
+    # uniform, normal, randint, ... are registry ops; they are looked up lazily to avoid an import cycle.
+    from .ndarray import op
+
+    fn = getattr(op, "random_" + name, None) or getattr(op, name, None)
+    if fn is None:
+        raise AttributeError(f"braid.random has no attribute {name!r}")
+    return fn

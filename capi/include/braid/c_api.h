@@ -1,0 +1,203 @@
+/*
+ * braid's C ABI: the one interface every language binding (Python, R, JavaScript) goes through.
+ *
+ * Rules (see docs/architecture.md):
+ *  - Plain C. Handles are opaque pointers; no C++ type or exception crosses this boundary.
+ *  - Every function returns an int status: 0 (BRAID_OK) on success, otherwise a BRAID_ERR_* kind, and
+ *    braid_get_last_error() returns the message in the calling thread.
+ *  - Append-only: existing declarations, enum values and struct layouts never change. New things are added
+ *    at the end of their section, and braid_get_version() reports the ABI version they arrived in.
+ *  - Ops are invoked by handle with attributes passed typed and packed (braid_attr), never as strings parsed
+ *    on every call.
+ *  - Arrays are asynchronous: an op returns once it is scheduled. Functions that hand data to the caller
+ *    (copy_to_host, to_dlpack, save) wait for pending writes first and report errors raised by them.
+ *
+ * Declarations between BRAID_CDEF_BEGIN and BRAID_CDEF_END use no preprocessor features, so bindings such
+ * as cffi can read them directly.
+ */
+#ifndef BRAID_C_API_H_
+#define BRAID_C_API_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define BRAID_API __declspec(dllexport)
+#else
+#define BRAID_API __attribute__((visibility("default")))
+#endif
+
+/* BRAID_CDEF_BEGIN */
+
+/* ---- Status codes (the kind of error; the message comes from braid_get_last_error) ---- */
+enum {
+  BRAID_OK = 0,
+  BRAID_ERR_RUNTIME = 1,         /* generic failure */
+  BRAID_ERR_VALUE = 2,           /* bad argument value: shape, axis, attribute */
+  BRAID_ERR_TYPE = 3,            /* wrong dtype or argument type */
+  BRAID_ERR_INDEX = 4,           /* index out of range */
+  BRAID_ERR_IO = 5,              /* file missing, corrupt or truncated */
+  BRAID_ERR_NOT_IMPLEMENTED = 6,
+  BRAID_ERR_DEVICE = 7,          /* device unavailable, or arrays on different devices */
+  BRAID_ERR_MEMORY = 8           /* allocation failed */
+};
+
+/* ---- Element types (MXNet's type flags) ---- */
+enum {
+  BRAID_FLOAT32 = 0,
+  BRAID_FLOAT64 = 1,
+  BRAID_FLOAT16 = 2,
+  BRAID_UINT8 = 3,
+  BRAID_INT32 = 4,
+  BRAID_INT8 = 5,
+  BRAID_INT64 = 6,
+  BRAID_BOOL = 7,
+  BRAID_BFLOAT16 = 12
+};
+
+/* ---- Device types ---- */
+enum { BRAID_CPU = 1, BRAID_GPU = 2 };
+
+/* ---- Attribute kinds: how an op declares an attribute, and which braid_attr field carries a value ---- */
+enum {
+  BRAID_ATTR_INT = 1,    /* braid_attr.i */
+  BRAID_ATTR_FLOAT = 2,  /* braid_attr.f */
+  BRAID_ATTR_BOOL = 3,   /* braid_attr.i (0 or 1) */
+  BRAID_ATTR_STRING = 4, /* braid_attr.s (NUL-terminated) */
+  BRAID_ATTR_TUPLE = 5,  /* braid_attr.tuple[0 .. tuple_len) */
+  BRAID_ATTR_DTYPE = 6,  /* braid_attr.i (a BRAID_<dtype> code) */
+  BRAID_ATTR_NONE = 7    /* value None, for optional attributes (only in braid_attr.kind) */
+};
+
+typedef struct braid_array_t* braid_array; /* an n-dimensional array (NDArray) */
+typedef const struct braid_op_t* braid_op; /* a registered operator; valid for the process lifetime */
+
+/* One attribute value of an op call. index is the attribute's position in braid_op_attr_info. */
+typedef struct braid_attr {
+  int32_t index;
+  int32_t kind;
+  int64_t i;
+  double f;
+  const char* s;
+  const int64_t* tuple;
+  int64_t tuple_len;
+} braid_attr;
+
+typedef struct braid_memory_stats {
+  int64_t bytes_in_use;      /* held by live arrays, in pool block sizes */
+  int64_t peak_bytes_in_use; /* maximum of bytes_in_use since start */
+  int64_t bytes_cached;      /* free blocks kept by the pool for reuse */
+  int64_t num_allocs;        /* allocation requests */
+  int64_t num_pool_hits;     /* requests served from the pool */
+} braid_memory_stats;
+
+/* ---- Errors and version ---- */
+/* The message of the last failed call in this thread ("" if none). Valid until the next failing call. */
+BRAID_API const char* braid_get_last_error(void);
+/* Library version; abi is the C ABI revision, raised whenever declarations are appended. */
+BRAID_API int braid_get_version(int32_t* major, int32_t* minor, int32_t* patch, int32_t* abi);
+/* Build features as a space-separated list, e.g. "OPENMP BLAS" (CUDA, MPI, DNNL when built in). */
+BRAID_API int braid_get_features(const char** features);
+
+/* ---- Engine ---- */
+BRAID_API int braid_waitall(void);
+BRAID_API int braid_engine_type(const char** name);
+BRAID_API int braid_engine_num_pending(int64_t* n);
+BRAID_API int braid_set_num_threads(int32_t n); /* threads per CPU kernel; 0 restores OpenMP's default */
+BRAID_API int braid_get_num_threads(int32_t* n);
+
+/* ---- Devices and memory ---- */
+BRAID_API int braid_device_count(int32_t dev_type, int32_t* count);
+BRAID_API int braid_memory_get_stats(int32_t dev_type, int32_t dev_id, braid_memory_stats* out);
+BRAID_API int braid_memory_release_cached(int32_t dev_type, int32_t dev_id);
+
+/* ---- Arrays ---- */
+/* A new contiguous array with uninitialised contents. */
+BRAID_API int braid_array_create(const int64_t* shape, int32_t ndim, int32_t dtype, int32_t dev_type,
+                                 int32_t dev_id, braid_array* out);
+/* Releases the handle. Memory returns to the pool once every pending op on the array has run. */
+BRAID_API int braid_array_free(braid_array arr);
+/* shape and strides (in elements) stay valid while the handle lives. */
+BRAID_API int braid_array_get_shape(braid_array arr, int32_t* ndim, const int64_t** shape);
+BRAID_API int braid_array_get_strides(braid_array arr, const int64_t** strides);
+BRAID_API int braid_array_get_dtype(braid_array arr, int32_t* dtype);
+BRAID_API int braid_array_get_context(braid_array arr, int32_t* dev_type, int32_t* dev_id);
+BRAID_API int braid_array_is_contiguous(braid_array arr, int32_t* out);
+/* Waits for pending writes (and, for wait_to_write, reads) and raises their errors. */
+BRAID_API int braid_array_wait_to_read(braid_array arr);
+BRAID_API int braid_array_wait_to_write(braid_array arr);
+/* Copies between host memory and the array; nbytes must equal the array's size in bytes. Synchronous. */
+BRAID_API int braid_array_copy_from_host(braid_array arr, const void* data, size_t nbytes);
+BRAID_API int braid_array_copy_to_host(braid_array arr, void* data, size_t nbytes);
+/* Asynchronous copy into a new array on another (or the same) device. */
+BRAID_API int braid_array_copy_to_device(braid_array src, int32_t dev_type, int32_t dev_id, braid_array* out);
+/* Asynchronous copy of src into dst: src broadcasts to dst's shape; the dtype converts. Devices must match. */
+BRAID_API int braid_array_assign(braid_array dst, braid_array src);
+/* A view sharing storage and engine variable. offset is in elements from arr's first element. */
+BRAID_API int braid_array_view(braid_array arr, const int64_t* shape, const int64_t* strides, int32_t ndim,
+                               int64_t offset, braid_array* out);
+/* A reshaped view of a contiguous array; shape may use MXNet's special values 0, -1, -2, -3, -4. */
+BRAID_API int braid_array_reshape_view(braid_array arr, const int64_t* shape, int32_t ndim, braid_array* out);
+/* 1 when both arrays use the same storage (one is a view of the other or they share a base). */
+BRAID_API int braid_array_shares_memory(braid_array a, braid_array b, int32_t* out);
+
+/* ---- Operators ---- */
+BRAID_API int braid_op_count(int32_t* n);
+BRAID_API int braid_op_at(int32_t index, braid_op* out);
+/* By name or alias; BRAID_ERR_VALUE when unknown. */
+BRAID_API int braid_op_find(const char* name, braid_op* out);
+/* num_inputs is -1 for ops taking any number of inputs. Strings live as long as the process. */
+BRAID_API int braid_op_get_info(braid_op op, const char** name, const char** doc, int32_t* num_inputs,
+                                int32_t* num_outputs, int32_t* num_attrs, int32_t* num_aliases);
+BRAID_API int braid_op_input_name(braid_op op, int32_t index, const char** name);
+BRAID_API int braid_op_alias(braid_op op, int32_t index, const char** alias);
+/* choices: allowed string values separated by '|' ("" when unrestricted). */
+BRAID_API int braid_op_attr_info(braid_op op, int32_t index, const char** name, int32_t* kind, int32_t* optional,
+                                 int32_t* required, const char** default_repr, const char** choices,
+                                 const char** doc);
+/* Runs op on inputs; new output arrays are written to outputs[0 .. *num_outputs). dev_type/dev_id pick the
+   device of ops without inputs and are ignored otherwise. */
+BRAID_API int braid_op_invoke(braid_op op, int32_t num_inputs, const braid_array* inputs, int32_t num_attrs,
+                              const braid_attr* attrs, int32_t dev_type, int32_t dev_id, int32_t max_outputs,
+                              int32_t* num_outputs, braid_array* outputs);
+/* Runs op writing into existing arrays (in-place updates, out=). */
+BRAID_API int braid_op_invoke_into(braid_op op, int32_t num_inputs, const braid_array* inputs, int32_t num_attrs,
+                                   const braid_attr* attrs, int32_t num_outputs, const braid_array* outputs);
+
+/* ---- Random numbers ---- */
+/* Seeds the stream of one device, or of every device when dev_type is 0. */
+BRAID_API int braid_random_seed(uint64_t seed, int32_t dev_type, int32_t dev_id);
+
+/* ---- Files: MXNet's NDArray list format (.params) ---- */
+/* names may be NULL (an unnamed list). */
+BRAID_API int braid_ndarray_save(const char* path, int32_t num, const braid_array* arrays, const char* const* names);
+/* Arrays are created on cpu(0). Free the lists with braid_ndarray_list_free. num_names is 0 or num. */
+BRAID_API int braid_ndarray_load(const char* path, int32_t* num, braid_array** arrays, int32_t* num_names,
+                                 const char*** names);
+BRAID_API int braid_ndarray_load_from_buffer(const void* data, size_t size, int32_t* num, braid_array** arrays,
+                                             int32_t* num_names, const char*** names);
+/* Serialises to a buffer owned by the library; free it with braid_buffer_free. */
+BRAID_API int braid_ndarray_save_to_buffer(int32_t num, const braid_array* arrays, const char* const* names,
+                                           const void** data, size_t* size);
+BRAID_API int braid_buffer_free(const void* data);
+/* Frees the lists returned by braid_ndarray_load*, but not the arrays, which the caller now owns. */
+BRAID_API int braid_ndarray_list_free(braid_array* arrays, const char** names, int32_t num_names);
+
+/* ---- DLPack ---- */
+/* A DLManagedTensor* (DLPack 0.x ABI) viewing arr's memory after its pending writes; call its deleter to
+   release it. */
+BRAID_API int braid_array_to_dlpack(braid_array arr, void** managed_tensor);
+/* Wraps a DLManagedTensor* without copying; braid calls its deleter when the last view is freed. */
+BRAID_API int braid_array_from_dlpack(void* managed_tensor, braid_array* out);
+
+/* BRAID_CDEF_END */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BRAID_C_API_H_ */

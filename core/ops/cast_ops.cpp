@@ -1,0 +1,30 @@
+// dtype conversion and copies.
+#include "ops/kernel_util.h"
+
+namespace braid {
+
+void register_cast_ops(Registry& r) {
+  r.add("cast")
+      .alias("Cast")
+      .describe("Converts data to dtype. Floats convert to integers by truncation; to bool by != 0.")
+      .inputs({"data"})
+      .attr_dtype("dtype", DType::kFloat32, "target dtype")
+      .set_infer([](const OpAttrs& a, const std::vector<TensorMeta>& in, std::vector<TensorMeta>* out) {
+        (*out)[0].shape = in[0].shape;
+        (*out)[0].dtype = a.get_dtype("dtype");
+      })
+      .set_cpu([](const OpContext&, const OpAttrs&, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
+        copy_into(in[0], out[0]);
+      });
+
+  r.add("_copy")
+      .alias("identity")
+      .describe("A copy of data (contiguous, same dtype).")
+      .inputs({"data"})
+      .set_infer(infer_same_as_input0)
+      .set_cpu([](const OpContext&, const OpAttrs&, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
+        copy_into(in[0], out[0]);
+      });
+}
+
+}  // namespace braid

@@ -1,0 +1,36 @@
+// Imperative execution of one registered op: checks the inputs and devices, infers output shapes and dtypes,
+// allocates the outputs, and pushes the kernel to the engine with the inputs as reads and outputs as writes.
+// Everything that can be checked without running the kernel is checked here, in the caller's thread, so bad
+// input raises at the call site.
+#pragma once
+#include <vector>
+
+#include "ops/registry.h"
+
+namespace braid {
+
+// ctx is used only by ops without inputs (creation, random). outs, when non-empty, receives the results
+// (in-place updates, `out=`); their shapes and dtypes must match what the op produces.
+std::vector<Tensor> invoke(const OpDef& op, const std::vector<Tensor>& inputs, const OpAttrs& attrs, Context ctx,
+                           const std::vector<Tensor>& outs = {});
+
+// Convenience for core code: invoke by name with attributes set from (name, value) strings is not offered on
+// purpose; core code builds OpAttrs directly.
+std::vector<TensorMeta> infer_outputs(const OpDef& op, const std::vector<TensorMeta>& in, const OpAttrs& attrs);
+
+// Validates and stores one attribute value given by the C ABI. kind says how the caller packed it.
+void set_attr_int(OpAttrs& attrs, int index, int64_t v);
+void set_attr_float(OpAttrs& attrs, int index, double v);
+void set_attr_bool(OpAttrs& attrs, int index, bool v);
+void set_attr_string(OpAttrs& attrs, int index, const char* v);
+void set_attr_tuple(OpAttrs& attrs, int index, const int64_t* v, int64_t n);
+void set_attr_dtype(OpAttrs& attrs, int index, int32_t code);
+void set_attr_none(OpAttrs& attrs, int index);
+// Fails when a required attribute was not given. given[i] says whether attribute i was set by the caller.
+void check_required_attrs(const OpAttrs& attrs, const std::vector<bool>& given);
+
+// Random streams: one per context, counter based, so results do not depend on thread count.
+void random_seed(uint64_t seed);               // every context
+void random_seed(uint64_t seed, Context ctx);  // one context
+
+}  // namespace braid

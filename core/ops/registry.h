@@ -1,0 +1,146 @@
+// The operator registry. Each op is declared once, with its name (MXNet's where one exists), inputs, typed
+// attributes with defaults and validation, shape/dtype inference, a kernel per backend and a slot for its
+// gradient rule. The C ABI lists the registry, and the Python functions of braid.nd are generated from it.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/dtype.h"
+#include "base/shape.h"
+#include "engine/engine.h"
+#include "tensor/tensor.h"
+
+namespace braid {
+
+// Values are part of the C ABI (BRAID_ATTR_*): append only.
+enum class AttrKind : int32_t { kInt = 1, kFloat = 2, kBool = 3, kString = 4, kTuple = 5, kDType = 6 };
+
+struct AttrValue {
+  bool none = false;  // "None": allowed only for optional attributes
+  int64_t i = 0;      // kInt, kBool, kDType (its code)
+  double f = 0;       // kFloat
+  std::string s;      // kString
+  std::vector<int64_t> tuple;  // kTuple
+};
+
+struct AttrSpec {
+  std::string name;
+  AttrKind kind;
+  bool optional = false;  // may be None
+  bool required = false;  // must be given
+  AttrValue dflt;
+  std::string default_repr;          // as Python would write it
+  std::vector<std::string> choices;  // for kString: the allowed values
+  std::string doc;
+};
+
+struct OpDef;
+
+// The attributes of one call, defaults filled in. Lookups are by name over a handful of entries.
+class OpAttrs {
+ public:
+  OpAttrs() = default;
+  explicit OpAttrs(const OpDef* op);
+  const OpDef* op() const { return op_; }
+  std::vector<AttrValue>& values() { return values_; }
+  const std::vector<AttrValue>& values() const { return values_; }
+
+  int64_t get_int(const char* name) const { return find(name).i; }
+  double get_float(const char* name) const { return find(name).f; }
+  bool get_bool(const char* name) const { return find(name).i != 0; }
+  DType get_dtype(const char* name) const { return static_cast<DType>(find(name).i); }
+  const std::string& get_str(const char* name) const { return find(name).s; }
+  const std::vector<int64_t>& get_tuple(const char* name) const { return find(name).tuple; }
+  bool is_none(const char* name) const { return find(name).none; }
+
+ private:
+  const AttrValue& find(const char* name) const;
+  const OpDef* op_ = nullptr;
+  std::vector<AttrValue> values_;
+};
+
+struct TensorMeta {
+  Shape shape;
+  DType dtype = DType::kFloat32;
+};
+
+// What a kernel sees besides its arrays.
+struct OpContext {
+  RunContext run;
+  uint64_t rng_seed = 0;    // for ops with needs_rng: the stream's seed and this op's first counter
+  uint64_t rng_offset = 0;
+};
+
+using InferFn = std::function<void(const OpAttrs&, const std::vector<TensorMeta>& in, std::vector<TensorMeta>* out)>;
+using KernelFn = std::function<void(const OpContext&, const OpAttrs&, const std::vector<Tensor>& in,
+                                    const std::vector<Tensor>& out)>;
+// Gradient rule (filled in by the autograd issue): given the forward inputs, outputs and output gradients,
+// returns input gradients built from other registered ops.
+using GradFn = std::function<std::vector<Tensor>(const OpAttrs&, const std::vector<Tensor>& in,
+                                                 const std::vector<Tensor>& out,
+                                                 const std::vector<Tensor>& out_grad)>;
+
+struct OpDef {
+  std::string name;
+  std::vector<std::string> aliases;
+  std::string doc;
+  std::vector<std::string> input_names;  // for a variadic op: one name, repeated
+  bool variadic = false;                 // any number of inputs (>= 1), e.g. concat, stack
+  int num_outputs = 1;
+  std::vector<AttrSpec> attrs;
+  InferFn infer;
+  KernelFn cpu;
+  KernelFn cuda;
+  GradFn grad;
+  bool needs_rng = false;  // draws from the random stream of its context
+  int64_t rng_draws = 1;   // counters consumed per output element
+
+  int num_inputs() const { return variadic ? -1 : static_cast<int>(input_names.size()); }
+  int attr_index(const std::string& name) const;  // -1 when absent
+
+  // Builder helpers, so a definition reads top to bottom.
+  OpDef& describe(const std::string& d) { doc = d; return *this; }
+  OpDef& inputs(std::vector<std::string> names) { input_names = std::move(names); return *this; }
+  OpDef& variadic_inputs(const std::string& name) { input_names = {name}; variadic = true; return *this; }
+  OpDef& outputs(int n) { num_outputs = n; return *this; }
+  OpDef& alias(const std::string& a) { aliases.push_back(a); return *this; }
+  OpDef& attr_int(const std::string& n, int64_t d, const std::string& doc);
+  OpDef& attr_int_required(const std::string& n, const std::string& doc);
+  OpDef& attr_int_optional(const std::string& n, const std::string& doc);  // default None
+  OpDef& attr_float(const std::string& n, double d, const std::string& doc);
+  OpDef& attr_float_required(const std::string& n, const std::string& doc);
+  OpDef& attr_float_optional(const std::string& n, const std::string& doc);  // default None
+  OpDef& attr_bool(const std::string& n, bool d, const std::string& doc);
+  OpDef& attr_string(const std::string& n, const std::string& d, std::vector<std::string> choices,
+                     const std::string& doc);
+  OpDef& attr_tuple(const std::string& n, std::vector<int64_t> d, const std::string& doc);
+  OpDef& attr_tuple_required(const std::string& n, const std::string& doc);
+  OpDef& attr_tuple_optional(const std::string& n, const std::string& doc);  // default None
+  OpDef& attr_dtype(const std::string& n, DType d, const std::string& doc);
+  OpDef& attr_dtype_optional(const std::string& n, const std::string& doc);  // default None
+  OpDef& set_infer(InferFn f) { infer = std::move(f); return *this; }
+  OpDef& set_cpu(KernelFn f) { cpu = std::move(f); return *this; }
+  OpDef& set_rng(int64_t draws_per_element) { needs_rng = true; rng_draws = draws_per_element; return *this; }
+};
+
+class Registry {
+ public:
+  static Registry& get();
+  OpDef& add(const std::string& name);
+  const OpDef* find(const std::string& name) const;  // by name or alias; null when absent
+  const OpDef& at(const std::string& name) const;     // throws kValue
+  const std::vector<OpDef*>& ops() const { return ops_; }
+
+ private:
+  Registry();
+  std::vector<OpDef*> ops_;
+  std::unordered_map<std::string, OpDef*> by_name_;
+  void index_aliases();
+  bool indexed_ = false;
+  friend struct RegistryInit;
+};
+
+}  // namespace braid
