@@ -59,8 +59,7 @@ def dtype_name(code: int) -> str:
 
 def float32_to_bfloat16_bits(a: np.ndarray) -> np.ndarray:
     """Rounds float32 values to bfloat16 (nearest even) and returns their bits as uint16."""
-    u = np.ascontiguousarray(a, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    u = np.asarray(a, dtype=np.float32, order="C").view(np.uint32).astype(np.uint64)
     nan = np.isnan(a)
-    r = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
-    r[nan] = 0x7FC0
-    return r
+    r = np.asarray(((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16))
+    return np.where(nan, np.uint16(0x7FC0), r)

@@ -438,12 +438,12 @@ def array(source: Any, ctx: Context | None = None, dtype: Any = None) -> NDArray
         dtype = source.dtype if isinstance(source, np.ndarray) else np.float32
     code = dtype_code(dtype)
     if code == 12:
-        f = np.ascontiguousarray(np.asarray(source, dtype=np.float32))
+        f = np.asarray(source, dtype=np.float32, order="C")
         from ..dtypes import float32_to_bfloat16_bits
 
         host = float32_to_bfloat16_bits(f)
     else:
-        host = np.ascontiguousarray(np.asarray(source, dtype=np_dtype(code)))
+        host = np.asarray(source, dtype=np_dtype(code), order="C")
     a = empty(host.shape, ctx=ctx, dtype=dtype_name(code))
     if host.nbytes:
         check(lib.braid_array_copy_from_host(a._h, ffi.from_buffer(host), host.nbytes))
