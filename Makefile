@@ -41,6 +41,7 @@ tsan: deps  ## build and run the engine tests under ThreadSanitizer
 	cmake -S . -B build/tsan -G Ninja -DBRAID_TSAN=ON -DBRAID_BUILD_TESTS=ON -DBRAID_BLAS=none -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build build/tsan --target engine_tests
 	TSAN_OPTIONS="halt_on_error=1" build/tsan/tests/cpp/engine_tests
+	TSAN_OPTIONS="halt_on_error=1" BRAID_ENGINE_TYPE=NaiveEngine build/tsan/tests/cpp/engine_tests
 
 bench: build  ## run the benchmarks (installs PyTorch and MXNet venvs on first use)
 	bash bench/run_all.sh

@@ -88,7 +88,7 @@ int braid_op_get_info(braid_op op, const char** name, const char** doc, int32_t*
     if (name) *name = d.name.c_str();
     if (doc) *doc = d.doc.c_str();
     if (num_inputs) *num_inputs = d.num_inputs();
-    if (num_outputs) *num_outputs = d.num_outputs;
+    if (num_outputs) *num_outputs = d.num_outputs_fn ? -1 : d.num_outputs;
     if (num_attrs) *num_attrs = static_cast<int32_t>(d.attrs.size());
     if (num_aliases) *num_aliases = static_cast<int32_t>(d.aliases.size());
   });
@@ -143,10 +143,12 @@ int braid_op_invoke(braid_op op, int32_t num_inputs, const braid_array* inputs, 
   return guarded([&] {
     const OpDef& d = op_of(op, "op_invoke");
     check_out(num_outputs, "braid_op_invoke", "num_outputs");
-    BRAID_CHECK(max_outputs >= d.num_outputs && outputs != nullptr, kValue, d.name, ": room for ", max_outputs,
-                " outputs, the op has ", d.num_outputs);
+    OpAttrs a = unpack_attrs(d, num_attrs, attrs);
+    const int n_out = d.output_count(a);
+    BRAID_CHECK(max_outputs >= n_out && outputs != nullptr, kValue, d.name, ": room for ", max_outputs,
+                " outputs, the op has ", n_out);
     Context ctx = num_inputs == 0 ? make_context(dev_type, dev_id, d.name.c_str()) : Context::cpu();
-    std::vector<Tensor> res = invoke(d, unpack_inputs(d, num_inputs, inputs), unpack_attrs(d, num_attrs, attrs), ctx);
+    std::vector<Tensor> res = invoke(d, unpack_inputs(d, num_inputs, inputs), std::move(a), ctx);
     for (size_t i = 0; i < res.size(); ++i) outputs[i] = new_handle(std::move(res[i]));
     *num_outputs = static_cast<int32_t>(res.size());
   });

@@ -24,7 +24,7 @@ AsyncErrorPtr EngineBase::execute(OprBlock* op) {
       break;
     }
   }
-  if (inherited) {
+  if (inherited && !op->no_skip) {
     record_error(op, inherited, false);
     return nullptr;
   }
@@ -58,8 +58,7 @@ void EngineBase::record_error(OprBlock* op, const AsyncErrorPtr& err, bool fresh
   }
 }
 
-void EngineBase::raise_if_error(const VarPtr& var) {
-  AsyncErrorPtr err = var->error_;
+void EngineBase::raise_if_error(const AsyncErrorPtr& err) {
   if (!err) return;
   {
     std::lock_guard<std::mutex> lk(errors_mu_);

@@ -16,6 +16,7 @@ struct OprBlock {
   std::vector<VarPtr> writes;
   std::atomic<int> wait{0};    // grants still missing (+1 while the push is registering)
   bool run_inline = false;     // tiny bookkeeping ops (sync points) run in whichever thread grants them
+  bool no_skip = false;        // sync points run even when an input carries an error, or their waiter never wakes
 };
 
 // Error bookkeeping common to both engines.
@@ -24,8 +25,10 @@ class EngineBase : public Engine {
   // Runs the op's function, or skips it when an input carries an error; records errors on the written vars.
   // Returns the error the op itself raised (not one inherited from an input), or null.
   AsyncErrorPtr execute(OprBlock* op);
-  // Throws the var's error (and marks it reported).
-  void raise_if_error(const VarPtr& var);
+  // Throws the var's error (and marks it reported). The caller must keep writes of var from running meanwhile.
+  void raise_if_error(const VarPtr& var) { raise_if_error(var->error_); }
+  // Throws err, when set (and marks it reported).
+  void raise_if_error(const AsyncErrorPtr& err);
   void raise_first_unreported();
 
  private:

@@ -6,18 +6,21 @@ namespace braid {
 
 class NaiveEngine final : public EngineBase {
  public:
-  void push(AsyncFn fn, Context ctx, const std::vector<VarPtr>& reads, const std::vector<VarPtr>& writes,
-            const char* name) override {
+  void push(AsyncFn fn, Context ctx, std::vector<VarPtr> reads, std::vector<VarPtr> writes, const char* name,
+            bool) override {
     OprBlock op;
     op.fn = std::move(fn);
     op.ctx = ctx;
     op.name = name;
-    op.reads = reads;
-    op.writes = writes;
+    op.reads = std::move(reads);
+    op.writes = std::move(writes);
     std::lock_guard<std::recursive_mutex> lk(mu_);  // ops from several Python threads still run one at a time
-    if (execute(&op) && !writes.empty()) raise_if_error(writes.front());
+    if (execute(&op) && !op.writes.empty()) raise_if_error(op.writes.front());
   }
-  void wait_for_var(const VarPtr& var) override { raise_if_error(var); }
+  void wait_for_var(const VarPtr& var) override {
+    std::lock_guard<std::recursive_mutex> lk(mu_);  // an op pushed from another thread may be writing var
+    raise_if_error(var);
+  }
   void wait_all() override { raise_first_unreported(); }
   const char* type_name() const override { return "NaiveEngine"; }
   int64_t num_pending() const override { return 0; }

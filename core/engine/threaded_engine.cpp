@@ -8,6 +8,7 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <deque>
 #include <thread>
@@ -25,63 +26,87 @@ int env_int(const char* name, int fallback) {
   return x > 0 ? x : fallback;
 }
 
+// "0" disables, anything else (or unset) enables.
+bool env_flag(const char* name) {
+  const char* v = std::getenv(name);
+  return !(v && v[0] == '0' && v[1] == 0);
+}
+
 }  // namespace
 
 class ThreadedEngine final : public EngineBase {
  public:
   ThreadedEngine()
       : max_pending_(env_int("BRAID_ENGINE_MAX_PENDING", 8192)),
-        cpu_workers_(env_int("BRAID_CPU_WORKER_NTHREADS", 1)) {}
+        cpu_workers_(env_int("BRAID_CPU_WORKER_NTHREADS", 1)),
+        spin_us_(env_int("BRAID_ENGINE_SPIN_US", 50)),
+        inline_tiny_(env_flag("BRAID_ENGINE_INLINE_TINY")) {}
 
-  void push(AsyncFn fn, Context ctx, const std::vector<VarPtr>& reads, const std::vector<VarPtr>& writes,
-            const char* name) override {
-    push_op(std::move(fn), ctx, reads, writes, name, false);
+  void push(AsyncFn fn, Context ctx, std::vector<VarPtr> reads, std::vector<VarPtr> writes, const char* name,
+            bool tiny) override {
+    push_op(std::move(fn), ctx, std::move(reads), std::move(writes), name, false, tiny && inline_tiny_);
   }
 
-  void push_op(AsyncFn fn, Context ctx, const std::vector<VarPtr>& reads, const std::vector<VarPtr>& writes,
-               const char* name, bool run_inline) {
-    throttle();
+  void push_op(AsyncFn fn, Context ctx, std::vector<VarPtr> reads, std::vector<VarPtr> writes, const char* name,
+               bool run_inline, bool tiny = false) {
+    reserve_slot();
     auto* op = new OprBlock();
     op->run_inline = run_inline;
+    op->no_skip = run_inline;  // only sync points are pushed with run_inline
     op->fn = std::move(fn);
     op->ctx = ctx;
     op->name = name;
-    op->reads = reads;
-    op->writes = writes;
-    pending_.fetch_add(1, std::memory_order_relaxed);
+    op->reads = std::move(reads);
+    op->writes = std::move(writes);
+    drop_repeats(&op->reads);
+    drop_repeats(&op->writes);
     Pool& pool = pool_for(ctx);  // created before any grant can dispatch the op
 
     int deps = 0;
-    for (const VarPtr& r : reads) {
-      if (!contains(writes, r)) ++deps;
+    for (const VarPtr& r : op->reads) {
+      if (!contains(op->writes, r)) ++deps;
     }
-    deps += static_cast<int>(writes.size());
+    deps += static_cast<int>(op->writes.size());
     op->wait.store(deps + 1, std::memory_order_relaxed);
 
     int granted = 0;
-    for (const VarPtr& r : reads) {
-      if (!contains(writes, r) && append(r.get(), op, false)) ++granted;
+    {
+      // One op registers on all its variables before the next push registers on any: registering var by var,
+      // two ops listing the same vars in opposite orders could each get one grant and queue for the other.
+      std::lock_guard<std::mutex> lk(register_mu_);
+      for (const VarPtr& r : op->reads) {
+        if (!contains(op->writes, r) && append(r.get(), op, false)) ++granted;
+      }
+      for (const VarPtr& w : op->writes) {
+        if (append(w.get(), op, true)) ++granted;
+      }
     }
-    for (const VarPtr& w : writes) {
-      if (append(w.get(), op, true)) ++granted;
+    if (op->wait.fetch_sub(granted + 1, std::memory_order_acq_rel) == granted + 1) {
+      // All grants at push time: a tiny op runs here when the workers are idle, saving the hand-off.
+      if (tiny && pool.num_ready.load(std::memory_order_relaxed) == 0) op->run_inline = true;
+      dispatch(pool, op);
     }
-    if (op->wait.fetch_sub(granted + 1, std::memory_order_acq_rel) == granted + 1) dispatch(pool, op);
   }
 
   void wait_for_var(const VarPtr& var) override {
+    // The error is read while no write of var can run: writes pushed later (by other threads) may start as
+    // soon as the sync op below finishes, and would race with reading var->error_ afterwards.
+    AsyncErrorPtr err;
     bool busy;
     {
       std::lock_guard<std::mutex> lk(var->mu_);
       busy = var->pending_writes_ > 0;
+      if (!busy) err = var->error_;  // no write is granted or queued, and none can start while we hold mu_
     }
     if (busy) {
-      // A no-op reader of var: it runs only after every write pushed so far.
+      // A reader of var: it runs only after every write pushed so far.
       std::mutex m;
       std::condition_variable cv;
       bool done = false;
       push_op(
           [&](const RunContext&) {
             std::lock_guard<std::mutex> lk(m);
+            err = var->error_;  // under the read grant
             done = true;
             cv.notify_one();
           },
@@ -89,7 +114,7 @@ class ThreadedEngine final : public EngineBase {
       std::unique_lock<std::mutex> lk(m);
       cv.wait(lk, [&] { return done; });
     }
-    raise_if_error(var);
+    raise_if_error(err);
   }
 
   void wait_all() override {
@@ -111,7 +136,15 @@ class ThreadedEngine final : public EngineBase {
     std::condition_variable cv;
     std::deque<OprBlock*> ready;
     int sleeping = 0;
+    std::atomic<int64_t> num_ready{0};  // ready.size(), readable without the lock while spinning
   };
+
+  // A var listed twice (x + x, or two output views of one array) would make the op queue behind itself.
+  static void drop_repeats(std::vector<VarPtr>* vs) {
+    for (size_t i = 1; i < vs->size(); ++i) {
+      if (std::find(vs->begin(), vs->begin() + i, (*vs)[i]) != vs->begin() + i) vs->erase(vs->begin() + i--);
+    }
+  }
 
   static bool contains(const std::vector<VarPtr>& vs, const VarPtr& v) {
     for (const VarPtr& x : vs) {
@@ -194,13 +227,33 @@ class ThreadedEngine final : public EngineBase {
     {
       std::lock_guard<std::mutex> lk(pool.mu);
       pool.ready.push_back(op);
+      pool.num_ready.fetch_add(1, std::memory_order_release);
       wake = pool.sleeping > 0;
     }
     if (wake) pool.cv.notify_one();
   }
 
+  // Waits briefly for new work before sleeping. Eager code pushes small ops back to back: a worker that went
+  // to sleep after each one would cost the pushing thread a futex wake-up (several microseconds) per op.
+  void spin_for_work(Pool* pool) {
+    if (spin_us_ <= 0) return;
+    auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(spin_us_);
+    for (int i = 1;; ++i) {
+      if (pool->num_ready.load(std::memory_order_acquire) > 0) return;
+      cpu_relax();
+      if ((i & 63) == 0 && std::chrono::steady_clock::now() > until) return;
+    }
+  }
+
+  static void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
+
   void worker_loop(Pool* pool) {
     for (;;) {
+      if (pool->num_ready.load(std::memory_order_acquire) == 0) spin_for_work(pool);
       OprBlock* op;
       {
         std::unique_lock<std::mutex> lk(pool->mu);
@@ -211,6 +264,7 @@ class ThreadedEngine final : public EngineBase {
         }
         op = pool->ready.front();
         pool->ready.pop_front();
+        pool->num_ready.fetch_sub(1, std::memory_order_relaxed);
       }
       execute(op);
       finish(op);
@@ -233,22 +287,32 @@ class ThreadedEngine final : public EngineBase {
     return *p;
   }
 
-  // Blocks the pushing thread while too many ops are unfinished.
-  void throttle() {
-    if (pending_.load(std::memory_order_relaxed) < max_pending_) return;
-    std::unique_lock<std::mutex> lk(done_mu_);
-    waiters_++;
-    done_cv_.wait(lk, [&] { return pending_.load(std::memory_order_acquire) < max_pending_ / 2 + 1; });
-    waiters_--;
+  // Counts a new op as pending, blocking the pushing thread while max_pending_ ops are unfinished. Check and
+  // increment are one atomic step, so concurrent producers cannot all pass the check and overshoot the bound.
+  void reserve_slot() {
+    int64_t n = pending_.load(std::memory_order_relaxed);
+    for (;;) {
+      while (n < max_pending_) {
+        if (pending_.compare_exchange_weak(n, n + 1, std::memory_order_relaxed)) return;
+      }
+      std::unique_lock<std::mutex> lk(done_mu_);
+      waiters_++;
+      done_cv_.wait(lk, [&] { return pending_.load(std::memory_order_acquire) < max_pending_ / 2 + 1; });
+      waiters_--;
+      n = pending_.load(std::memory_order_relaxed);
+    }
   }
 
   const int64_t max_pending_;
   const int cpu_workers_;
+  const int spin_us_;  // how long an idle worker polls for work before sleeping
+  const bool inline_tiny_;  // BRAID_ENGINE_INLINE_TINY=0 sends every op to the workers
   std::atomic<int64_t> pending_{0};
   std::mutex done_mu_;
   std::condition_variable done_cv_;
   int waiters_ = 0;  // guarded by done_mu_
   std::mutex pools_mu_;
+  std::mutex register_mu_;  // see push_op
   std::atomic<Pool*> pools_[2][kMaxDevicesPerType] = {};
 };
 

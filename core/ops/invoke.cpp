@@ -1,5 +1,6 @@
 #include "ops/invoke.h"
 
+#include <algorithm>
 #include <mutex>
 
 #include "tensor/device.h"
@@ -17,8 +18,21 @@ std::mutex& rng_mu() {
   static std::mutex m;
   return m;
 }
+// The key of device (t, i)'s stream under a global seed: distinct per device so cpu(0) and cpu(1) do not draw
+// the same numbers.
+uint64_t stream_key(uint64_t seed, int t, int i) {
+  return seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(t * kMaxDevicesPerType + i);
+}
+
 RngState& rng_state(Context ctx) {
   static RngState states[2][kMaxDevicesPerType];
+  static const bool seeded = [] {  // unseeded streams start as after random_seed(0)
+    for (int t = 0; t < 2; ++t) {
+      for (int i = 0; i < kMaxDevicesPerType; ++i) states[t][i].seed = stream_key(0, t, i);
+    }
+    return true;
+  }();
+  (void)seeded;
   return states[ctx.type == DeviceType::kCPU ? 0 : 1][ctx.id];
 }
 
@@ -146,12 +160,12 @@ void check_required_attrs(const OpAttrs& attrs, const std::vector<bool>& given) 
 }
 
 std::vector<TensorMeta> infer_outputs(const OpDef& op, const std::vector<TensorMeta>& in, const OpAttrs& attrs) {
-  std::vector<TensorMeta> out(op.num_outputs);
+  std::vector<TensorMeta> out(op.output_count(attrs));
   op.infer(attrs, in, &out);
   return out;
 }
 
-std::vector<Tensor> invoke(const OpDef& op, const std::vector<Tensor>& inputs, const OpAttrs& attrs, Context ctx,
+std::vector<Tensor> invoke(const OpDef& op, std::vector<Tensor> inputs, OpAttrs attrs, Context ctx,
                            const std::vector<Tensor>& outs) {
   const size_t n_in = inputs.size();
   if (op.variadic) {
@@ -217,14 +231,21 @@ std::vector<Tensor> invoke(const OpDef& op, const std::vector<Tensor>& inputs, c
   writes.reserve(result.size());
   for (const Tensor& t : result) writes.push_back(t.var_ptr());
 
-  const OpDef* opp = &op;
+  // Work below this many elements costs less than a thread hand-off.
+  constexpr int64_t kTinyElements = 1 << 14;
+  int64_t biggest = 0;
+  for (const Tensor& t : inputs) biggest = std::max(biggest, t.numel());
+  for (const Tensor& t : result) biggest = std::max(biggest, t.numel());
+  const bool tiny = biggest <= kTinyElements && ctx.is_cpu();
+
+  const KernelFn* fn = &kernel;
   Engine::get().push(
-      [opp, octx, attrs, inputs, result](const RunContext& rc) {
+      [fn, octx, attrs = std::move(attrs), inputs = std::move(inputs), result](const RunContext& rc) {
         OpContext c = octx;
         c.run = rc;
-        (opp->cpu && rc.ctx.is_cpu() ? opp->cpu : opp->cuda)(c, attrs, inputs, result);
+        (*fn)(c, attrs, inputs, result);
       },
-      ctx, reads, writes, op.name.c_str());
+      ctx, std::move(reads), std::move(writes), op.name.c_str(), tiny);
   return result;
 }
 
@@ -233,8 +254,7 @@ void random_seed(uint64_t seed) {
   for (int t = 0; t < 2; ++t) {
     for (int i = 0; i < kMaxDevicesPerType; ++i) {
       RngState& st = rng_state(Context{t == 0 ? DeviceType::kCPU : DeviceType::kGPU, i});
-      // Distinct streams per device so cpu(0) and cpu(1) do not draw the same numbers.
-      st.seed = seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(t * kMaxDevicesPerType + i);
+      st.seed = stream_key(seed, t, i);
       st.offset = 0;
     }
   }

@@ -11,7 +11,7 @@ namespace braid {
 
 // ctx is used only by ops without inputs (creation, random). outs, when non-empty, receives the results
 // (in-place updates, `out=`); their shapes and dtypes must match what the op produces.
-std::vector<Tensor> invoke(const OpDef& op, const std::vector<Tensor>& inputs, const OpAttrs& attrs, Context ctx,
+std::vector<Tensor> invoke(const OpDef& op, std::vector<Tensor> inputs, OpAttrs attrs, Context ctx,
                            const std::vector<Tensor>& outs = {});
 
 // Convenience for core code: invoke by name with attributes set from (name, value) strings is not offered on

@@ -1,7 +1,640 @@
+// Reductions over axes: sum, mean, prod, max, min, nansum, nanprod, norm, argmax and argmin, with MXNet's
+// attributes (axis, keepdims, exclude). Reducing over every axis gives a 0-d array, as numpy does.
+//
+// Every reduction is brought to one of two memory layouts so that the inner loop runs over contiguous memory:
+// the input is seen as (outer, red, inner) with the reduced axes merged into `red`. With inner == 1 each output
+// reduces one contiguous row (lane accumulators, vectorised); otherwise whole rows of `inner` elements are
+// accumulated into a column buffer (an elementwise, vectorised update). Axis patterns that do not merge that
+// way (reduce axes 0 and 2 of 3) are first transposed into a contiguous copy with the reduced axes last.
+// How the work is split depends on the shape only, never on the thread count, so results are bit-identical
+// whatever braid.set_num_threads says.
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <type_traits>
+
 #include "ops/kernel_util.h"
 
 namespace braid {
 
-void register_reduce_ops(Registry&) {}
+namespace {
+
+using Metas = std::vector<TensorMeta>;
+using Tensors = std::vector<Tensor>;
+
+enum class Kind { kSum, kMean, kProd, kMax, kMin, kNanSum, kNanProd, kNorm1, kNorm2 };
+
+template <typename T>
+constexpr bool kIsFloat = std::is_floating_point<compute_t<T>>::value;
+
+// Accumulator of sums and products: float32 and float64 in double, 16-bit floats in float, integers and bool in
+// uint64 (wrap-around is defined for unsigned types; the result is truncated to the output type like numpy's).
+template <typename T>
+using wide_t = std::conditional_t<std::is_same<T, float>::value || std::is_same<T, double>::value, double,
+                                  std::conditional_t<kIsFloat<T>, float, uint64_t>>;
+
+template <typename TO, typename A>
+TO out_cast(A a) {
+  if constexpr (std::is_same<TO, float16>::value || std::is_same<TO, bfloat16>::value) {
+    return TO(static_cast<float>(a));
+  } else {
+    return static_cast<TO>(a);
+  }
+}
+
+template <typename A>
+bool is_nan(A x) {
+  if constexpr (std::is_floating_point<A>::value) {
+    return x != x;
+  } else {
+    return false;
+  }
+}
+
+template <typename A>
+double as_double(A a) {  // an integer accumulator holds a two's complement sum
+  if constexpr (std::is_same<A, uint64_t>::value) {
+    return static_cast<double>(static_cast<int64_t>(a));
+  } else {
+    return static_cast<double>(a);
+  }
+}
+
+// Reducers: init() is the identity, step() folds one input element, merge() combines two partial results
+// (in a fixed order) and finish() turns the accumulator into the output value given the reduced count.
+template <typename T>
+struct SumR {
+  using A = wide_t<T>;
+  static A init() { return A(0); }
+  static A step(A a, T x) { return a + static_cast<A>(static_cast<compute_t<T>>(x)); }
+  static A merge(A a, A b) { return a + b; }
+  template <typename TO>
+  static TO finish(A a, int64_t) {
+    return out_cast<TO>(a);
+  }
+};
+
+template <typename T>
+struct NanSumR : SumR<T> {
+  using A = wide_t<T>;
+  static A step(A a, T x) {
+    A v = static_cast<A>(static_cast<compute_t<T>>(x));
+    return is_nan(v) ? a : a + v;
+  }
+};
+
+template <typename T>
+struct MeanR : SumR<T> {
+  using A = wide_t<T>;
+  template <typename TO>
+  static TO finish(A a, int64_t n) {
+    return out_cast<TO>(as_double(a) / static_cast<double>(n));
+  }
+};
+
+template <typename T>
+struct ProdR {
+  using A = wide_t<T>;
+  static A init() { return A(1); }
+  static A step(A a, T x) { return a * static_cast<A>(static_cast<compute_t<T>>(x)); }
+  static A merge(A a, A b) { return a * b; }
+  template <typename TO>
+  static TO finish(A a, int64_t) {
+    return out_cast<TO>(a);
+  }
+};
+
+template <typename T>
+struct NanProdR : ProdR<T> {
+  using A = wide_t<T>;
+  static A step(A a, T x) {
+    A v = static_cast<A>(static_cast<compute_t<T>>(x));
+    return is_nan(v) ? a : a * v;
+  }
+};
+
+// max/min propagate NaN like numpy: once a NaN is seen it sticks, since no comparison with it is true.
+template <typename T, bool kMax>
+struct ExtremeR {
+  using A = compute_t<T>;
+  static A init() {
+    if constexpr (std::is_floating_point<A>::value) {
+      return kMax ? -std::numeric_limits<A>::infinity() : std::numeric_limits<A>::infinity();
+    } else {
+      return kMax ? std::numeric_limits<A>::lowest() : std::numeric_limits<A>::max();
+    }
+  }
+  static A merge(A a, A x) { return ((kMax ? x > a : x < a) || is_nan(x)) ? x : a; }
+  static A step(A a, T x) { return merge(a, static_cast<A>(x)); }
+  template <typename TO>
+  static TO finish(A a, int64_t) {
+    return out_cast<TO>(a);
+  }
+};
+
+template <typename T>
+using norm_acc_t = std::conditional_t<kIsFloat<T>, wide_t<T>, double>;
+
+template <typename T, int kOrd>
+struct NormR {
+  using A = norm_acc_t<T>;
+  static A init() { return A(0); }
+  static A step(A a, T x) {
+    A v = static_cast<A>(static_cast<compute_t<T>>(x));
+    return kOrd == 1 ? a + (v < A(0) ? -v : v) : a + v * v;
+  }
+  static A merge(A a, A b) { return a + b; }
+  template <typename TO>
+  static TO finish(A a, int64_t) {
+    return out_cast<TO>(kOrd == 1 ? a : std::sqrt(a));
+  }
+};
+
+DType reduce_out_dtype(Kind k, DType in) {
+  switch (k) {
+    case Kind::kSum:
+    case Kind::kProd:
+    case Kind::kNanSum:
+    case Kind::kNanProd:
+      return in == DType::kBool ? DType::kInt64 : in;
+    case Kind::kMean:
+    case Kind::kNorm1:
+    case Kind::kNorm2:
+      return dtype_is_float(in) ? in : DType::kFloat32;
+    case Kind::kMax:
+    case Kind::kMin:
+      return in;
+  }
+  return in;
+}
+
+// ---- axes ---------------------------------------------------------------------------------------------------
+
+// mask[d]: whether axis d is reduced. None (or MXNet's empty tuple) means every axis.
+std::vector<bool> reduce_mask(const OpAttrs& a, int ndim, const std::vector<int64_t>* axes, bool exclude) {
+  const char* op = a.op()->name.c_str();
+  if (axes == nullptr || axes->empty())
+    return std::vector<bool>(ndim, true);
+  std::vector<bool> mask(ndim, false);
+  for (int64_t ax : *axes) {
+    int n = normalize_axis(ax, ndim, op, "axis");
+    BRAID_CHECK(!mask[n], kValue, op, ": axis=", shape_str(*axes), " names axis ", n, " more than once");
+    mask[n] = true;
+  }
+  if (exclude)
+    mask.flip();
+  return mask;
+}
+
+Shape reduced_shape(const Shape& s, const std::vector<bool>& mask, bool keepdims) {
+  Shape r;
+  for (size_t d = 0; d < s.size(); ++d) {
+    if (!mask[d]) {
+      r.push_back(s[d]);
+    } else if (keepdims) {
+      r.push_back(1);
+    }
+  }
+  return r;
+}
+
+// max, min, argmax and argmin have no identity: an empty reduction that must produce values is an error.
+void check_nonempty(const OpAttrs& a, const Shape& s, const std::vector<bool>& mask) {
+  int64_t red = 1, kept = 1;
+  for (size_t d = 0; d < s.size(); ++d)
+    (mask[d] ? red : kept) *= s[d];
+  BRAID_CHECK(red > 0 || kept == 0, kValue, a.op()->name, ": cannot reduce over an empty axis of an array of shape ",
+              shape_str(s), " (", a.op()->name, " has no identity value)");
+}
+
+// ---- layout -------------------------------------------------------------------------------------------------
+
+// The input seen as (outer, red, inner). When the reduced axes do not form one block between kept ones,
+// `perm` lists the kept axes then the reduced ones and the input is transposed before reducing.
+struct ReducePlan {
+  int64_t outer = 1, red = 1, inner = 1;
+  std::vector<int> perm;  // empty when no transposition is needed
+};
+
+ReducePlan plan_reduce(const Shape& s, const std::vector<bool>& mask) {
+  std::vector<std::pair<bool, int64_t>> groups;  // runs of reduced / kept axes, size-1 axes ignored
+  for (size_t d = 0; d < s.size(); ++d) {
+    if (s[d] == 1)
+      continue;
+    if (!groups.empty() && groups.back().first == mask[d]) {
+      groups.back().second *= s[d];
+    } else {
+      groups.push_back({mask[d], s[d]});
+    }
+  }
+  ReducePlan p;
+  size_t k = 0;
+  if (k < groups.size() && !groups[k].first)
+    p.outer = groups[k++].second;
+  if (k < groups.size() && groups[k].first)
+    p.red = groups[k++].second;
+  if (k < groups.size() && !groups[k].first)
+    p.inner = groups[k++].second;
+  if (k == groups.size())
+    return p;
+  p.outer = p.red = 1;
+  p.inner = 1;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (size_t d = 0; d < s.size(); ++d) {
+      if (mask[d] != (pass == 1))
+        continue;
+      p.perm.push_back(static_cast<int>(d));
+      (pass ? p.red : p.outer) *= s[d];
+    }
+  }
+  return p;
+}
+
+Tensor planned_input(const Tensor& in, const ReducePlan& p) {
+  return p.perm.empty() ? contiguous(in) : contiguous(in.transpose_view(p.perm));
+}
+
+// A contiguous buffer for the output: out itself, or a temporary when out= named a strided view.
+Tensor output_buffer(const Tensor& out) {
+  return out.is_contiguous() ? out : Tensor::empty(out.shape(), out.dtype(), out.ctx());
+}
+
+void finish_output(const Tensor& buf, const Tensor& out) {
+  if (buf.impl() != out.impl())
+    copy_into(buf, out);
+}
+
+// ---- kernels ------------------------------------------------------------------------------------------------
+
+constexpr int64_t kRowBlock = 16384;   // elements per partial result of a long row
+constexpr int64_t kColBlock = 2048;    // most columns per accumulator buffer in the (red, inner) layout
+constexpr int64_t kMinTasks = 16;      // below this many column tasks, rows are split as well
+constexpr int64_t kTaskElems = 32768;  // target elements per task when splitting rows
+
+// Folds n contiguous elements with independent lane accumulators, which the compiler keeps in vector
+// registers (a single accumulator would serialise on the add latency and could not be vectorised).
+template <class R, typename T>
+typename R::A reduce_span(const T* x, int64_t n) {
+  using A = typename R::A;
+  constexpr int L = static_cast<int>(128 / sizeof(A));
+  A lanes[L];
+  for (int j = 0; j < L; ++j)
+    lanes[j] = R::init();
+  int64_t i = 0;
+  for (; i + L <= n; i += L) {
+    for (int j = 0; j < L; ++j)
+      lanes[j] = R::step(lanes[j], x[i + j]);
+  }
+  A r = R::init();
+  for (; i < n; ++i)
+    r = R::step(r, x[i]);
+  for (int j = 0; j < L; ++j)
+    r = R::merge(r, lanes[j]);
+  return r;
+}
+
+// inner == 1: output o reduces row o of an (outer, red) matrix.
+template <class R, typename T, typename TO>
+void reduce_rows(const T* x, TO* y, int64_t outer, int64_t red) {
+  using A = typename R::A;
+  const int64_t nb = (red + kRowBlock - 1) / kRowBlock;
+  if (nb <= 1) {
+    parallel_for(outer, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(red, 1)), [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; ++o)
+        y[o] = R::template finish<TO>(reduce_span<R>(x + o * red, red), red);
+    });
+    return;
+  }
+  std::unique_ptr<A[]> part(new A[outer * nb]);  // not vector: A may be bool
+  parallel_for(outer * nb, 1, [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; ++t) {
+      const int64_t o = t / nb, start = (t % nb) * kRowBlock;
+      part[t] = reduce_span<R>(x + o * red + start, std::min(kRowBlock, red - start));
+    }
+  });
+  for (int64_t o = 0; o < outer; ++o) {
+    A acc = R::init();
+    for (int64_t k = 0; k < nb; ++k)
+      acc = R::merge(acc, part[o * nb + k]);
+    y[o] = R::template finish<TO>(acc, red);
+  }
+}
+
+// inner > 1: output (o, i) reduces x[o, :, i]. Whole rows are folded into a column buffer, so the update is
+// elementwise over contiguous memory. Tasks are (outer index, column block, row block); a column block spans
+// the whole row when it fits the buffer, so each task streams through one contiguous range. Rows are split
+// only when there are too few column tasks to keep the threads busy; the partial results are then merged in
+// row-block order.
+template <class R, typename T, typename TO>
+void reduce_cols(const T* x, TO* y, int64_t outer, int64_t red, int64_t inner) {
+  using A = typename R::A;
+  const int64_t cb = std::min(inner, kColBlock);
+  const int64_t ncb = (inner + cb - 1) / cb;
+  const int64_t col_tasks = outer * ncb;
+  int64_t nrb = 1;
+  if (col_tasks < kMinTasks)
+    nrb = std::min<int64_t>({64, red, std::max<int64_t>(1, red * cb / kTaskElems)});
+  const int64_t rb = (red + nrb - 1) / nrb;
+  nrb = (red + rb - 1) / rb;
+
+  // Folds rows [r0, r1) of column block c of slab o into acc; returns the block's width.
+  auto fold = [&](int64_t o, int64_t c, int64_t r0, int64_t r1, A* acc) {
+    const int64_t c0 = c * cb, cw = std::min(cb, inner - c0);
+    for (int64_t j = 0; j < cw; ++j)
+      acc[j] = R::init();
+    int64_t r = r0;
+    // Four rows per pass over acc: the same order of operations, a quarter of the accumulator traffic.
+    for (; r + 4 <= r1; r += 4) {
+      const T* q0 = x + (o * red + r) * inner + c0;
+      const T* q1 = q0 + inner;
+      const T* q2 = q1 + inner;
+      const T* q3 = q2 + inner;
+      for (int64_t j = 0; j < cw; ++j) {
+        acc[j] = R::step(R::step(R::step(R::step(acc[j], q0[j]), q1[j]), q2[j]), q3[j]);
+      }
+    }
+    for (; r < r1; ++r) {
+      const T* row = x + (o * red + r) * inner + c0;
+      for (int64_t j = 0; j < cw; ++j)
+        acc[j] = R::step(acc[j], row[j]);
+    }
+    return cw;
+  };
+
+  if (nrb == 1) {
+    parallel_for(col_tasks, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(red * cb, 1)),
+                 [&](int64_t b, int64_t e) {
+                   std::unique_ptr<A[]> acc(new A[cb]);
+                   for (int64_t t = b; t < e; ++t) {
+                     const int64_t o = t / ncb, c = t % ncb;
+                     const int64_t cw = fold(o, c, 0, red, acc.get());
+                     TO* dst = y + o * inner + c * cb;
+                     for (int64_t j = 0; j < cw; ++j)
+                       dst[j] = R::template finish<TO>(acc[j], red);
+                   }
+                 });
+    return;
+  }
+  std::unique_ptr<A[]> part(new A[col_tasks * nrb * cb]);
+  parallel_for(col_tasks * nrb, 1, [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; ++t) {
+      const int64_t task = t / nrb, k = t % nrb;
+      fold(task / ncb, task % ncb, k * rb, std::min(red, (k + 1) * rb), part.get() + t * cb);
+    }
+  });
+  parallel_for(col_tasks, 1, [&](int64_t b, int64_t e) {
+    for (int64_t task = b; task < e; ++task) {
+      const int64_t o = task / ncb, c0 = (task % ncb) * cb, cw = std::min(cb, inner - c0);
+      const A* p = part.get() + task * nrb * cb;
+      TO* dst = y + o * inner + c0;
+      for (int64_t j = 0; j < cw; ++j) {
+        A acc = p[j];
+        for (int64_t k = 1; k < nrb; ++k)
+          acc = R::merge(acc, p[k * cb + j]);
+        dst[j] = R::template finish<TO>(acc, red);
+      }
+    }
+  });
+}
+
+template <class R, typename T, typename TO>
+void reduce_kernel(const Tensor& in, const Tensor& out, const std::vector<bool>& mask) {
+  if (out.numel() == 0)
+    return;
+  const ReducePlan p = plan_reduce(in.shape(), mask);
+  Tensor buf = output_buffer(out);
+  TO* y = buf.data<TO>();
+  if (p.red == 0) {  // sum of nothing: the identity (mean: 0 / 0, NaN like numpy)
+    const TO v = R::template finish<TO>(R::init(), 0);
+    for (int64_t i = 0; i < p.outer * p.inner; ++i)
+      y[i] = v;
+  } else {
+    Tensor x = planned_input(in, p);
+    if (p.inner == 1) {
+      reduce_rows<R, T, TO>(x.data<T>(), y, p.outer, p.red);
+    } else {
+      reduce_cols<R, T, TO>(x.data<T>(), y, p.outer, p.red, p.inner);
+    }
+  }
+  finish_output(buf, out);
+}
+
+// The output element type of each kind, mirroring reduce_out_dtype.
+template <Kind K, typename T>
+using out_t = std::conditional_t<
+    (K == Kind::kMean || K == Kind::kNorm1 || K == Kind::kNorm2) && !kIsFloat<T>, float,
+    std::conditional_t<(K == Kind::kSum || K == Kind::kProd || K == Kind::kNanSum || K == Kind::kNanProd) &&
+                           std::is_same<T, bool>::value,
+                       int64_t, T>>;
+
+template <Kind K, template <typename> class R>
+void run_typed(const Tensor& in, const Tensor& out, const std::vector<bool>& mask) {
+  dispatch_dtype(in.dtype(), [&](auto ti) {
+    using T = typename decltype(ti)::type;
+    reduce_kernel<R<T>, T, out_t<K, T>>(in, out, mask);
+  });
+}
+
+template <typename T>
+using MaxR = ExtremeR<T, true>;
+template <typename T>
+using MinR = ExtremeR<T, false>;
+template <typename T>
+using Norm1R = NormR<T, 1>;
+template <typename T>
+using Norm2R = NormR<T, 2>;
+
+void run_reduce(Kind k, const Tensor& in, const Tensor& out, const std::vector<bool>& mask) {
+  switch (k) {
+    case Kind::kSum:
+      return run_typed<Kind::kSum, SumR>(in, out, mask);
+    case Kind::kMean:
+      return run_typed<Kind::kMean, MeanR>(in, out, mask);
+    case Kind::kProd:
+      return run_typed<Kind::kProd, ProdR>(in, out, mask);
+    case Kind::kMax:
+      return run_typed<Kind::kMax, MaxR>(in, out, mask);
+    case Kind::kMin:
+      return run_typed<Kind::kMin, MinR>(in, out, mask);
+    case Kind::kNanSum:
+      return run_typed<Kind::kNanSum, NanSumR>(in, out, mask);
+    case Kind::kNanProd:
+      return run_typed<Kind::kNanProd, NanProdR>(in, out, mask);
+    case Kind::kNorm1:
+      return run_typed<Kind::kNorm1, Norm1R>(in, out, mask);
+    case Kind::kNorm2:
+      return run_typed<Kind::kNorm2, Norm2R>(in, out, mask);
+  }
+}
+
+// argmax/argmin: index of the first extreme element (the first NaN, if any, like numpy), stored as float32
+// as MXNet 1.x does. Same (outer, red, inner) layout. A contiguous row is searched in two vectorised passes
+// (its extreme value, then where it first occurs); columns keep a running best per column.
+template <typename T, bool kMax>
+int64_t arg_of_row(const T* row, int64_t n) {
+  using C = compute_t<T>;
+  const C m = reduce_span<ExtremeR<T, kMax>>(row, n);
+  const bool nan = is_nan(m);
+  for (int64_t i = 0; i < n; ++i) {
+    const C v = static_cast<C>(row[i]);
+    if (nan ? is_nan(v) : v == m)
+      return i;
+  }
+  return 0;
+}
+
+template <typename T, bool kMax>
+void arg_kernel(const Tensor& in, const Tensor& out, const std::vector<bool>& mask) {
+  using C = compute_t<T>;
+  if (out.numel() == 0)
+    return;
+  const ReducePlan p = plan_reduce(in.shape(), mask);
+  Tensor x = planned_input(in, p);
+  Tensor buf = output_buffer(out);
+  const T* xp = x.data<T>();
+  float* y = buf.data<float>();
+  const int64_t red = p.red, inner = p.inner;
+  if (inner == 1) {
+    parallel_for(p.outer, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(red, 1)), [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; ++o)
+        y[o] = static_cast<float>(arg_of_row<T, kMax>(xp + o * red, red));
+    });
+    finish_output(buf, out);
+    return;
+  }
+  const int64_t cb = std::min(inner, kColBlock);
+  const int64_t ncb = (inner + cb - 1) / cb;
+  parallel_for(p.outer * ncb, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(red * cb, 1)),
+               [&](int64_t b, int64_t e) {
+                 std::unique_ptr<C[]> best(new C[cb]);
+                 std::unique_ptr<int64_t[]> idx(new int64_t[cb]);
+                 for (int64_t t = b; t < e; ++t) {
+                   const int64_t o = t / ncb, c0 = (t % ncb) * cb, cw = std::min(cb, inner - c0);
+                   const T* base = xp + o * red * inner + c0;
+                   for (int64_t j = 0; j < cw; ++j) {
+                     best[j] = static_cast<C>(base[j]);
+                     idx[j] = 0;
+                   }
+                   for (int64_t r = 1; r < red; ++r) {
+                     const T* row = base + r * inner;
+                     for (int64_t j = 0; j < cw; ++j) {
+                       const C v = static_cast<C>(row[j]);
+                       const bool take = (kMax ? v > best[j] : v < best[j]) || (is_nan(v) && !is_nan(best[j]));
+                       best[j] = take ? v : best[j];
+                       idx[j] = take ? r : idx[j];
+                     }
+                   }
+                   for (int64_t j = 0; j < cw; ++j)
+                     y[o * inner + c0 + j] = static_cast<float>(idx[j]);
+                 }
+               });
+  finish_output(buf, out);
+}
+
+// ---- registration -------------------------------------------------------------------------------------------
+
+std::vector<bool> mask_from_attrs(const OpAttrs& a, int ndim) {
+  const bool has_axis = !a.is_none("axis");
+  const bool exclude = a.op()->attr_index("exclude") >= 0 && a.get_bool("exclude");
+  return reduce_mask(a, ndim, has_axis ? &a.get_tuple("axis") : nullptr, exclude);
+}
+
+OpDef& add_reduce(Registry& r, const std::string& name, Kind kind, const std::string& doc) {
+  const bool no_identity = kind == Kind::kMax || kind == Kind::kMin;
+  return r.add(name)
+      .describe(doc)
+      .inputs({"data"})
+      .attr_tuple_optional("axis", "axes to reduce (an int or a tuple; None or () means all axes)")
+      .attr_bool("keepdims", false, "keep reduced axes as size-1 dimensions")
+      .attr_bool("exclude", false, "reduce over every axis except those in axis")
+      .set_infer([kind, no_identity](const OpAttrs& a, const Metas& in, Metas* out) {
+        std::vector<bool> mask = mask_from_attrs(a, static_cast<int>(in[0].shape.size()));
+        if (no_identity)
+          check_nonempty(a, in[0].shape, mask);
+        (*out)[0].shape = reduced_shape(in[0].shape, mask, a.get_bool("keepdims"));
+        (*out)[0].dtype = reduce_out_dtype(kind, in[0].dtype);
+      })
+      .set_cpu([kind](const OpContext&, const OpAttrs& a, const Tensors& in, const Tensors& out) {
+        run_reduce(kind, in[0], out[0], mask_from_attrs(a, in[0].ndim()));
+      });
+}
+
+void add_norm(Registry& r) {
+  auto kind_of = [](const OpAttrs& a) {
+    const int64_t ord = a.get_int("ord");
+    BRAID_CHECK(ord == 1 || ord == 2, kValue, "norm: ord must be 1 or 2, got ", ord);
+    return ord == 1 ? Kind::kNorm1 : Kind::kNorm2;
+  };
+  r.add("norm")
+      .describe(
+          "Vector norm over axes: ord=1 sums absolute values, ord=2 is the Euclidean (Frobenius) norm. "
+          "Integer and bool inputs give float32.")
+      .inputs({"data"})
+      .attr_int("ord", 2, "order of the norm: 1 or 2")
+      .attr_tuple_optional("axis", "axes to reduce (an int or a tuple; None or () means all axes)")
+      .attr_bool("keepdims", false, "keep reduced axes as size-1 dimensions")
+      .set_infer([kind_of](const OpAttrs& a, const Metas& in, Metas* out) {
+        const Kind kind = kind_of(a);
+        std::vector<bool> mask = mask_from_attrs(a, static_cast<int>(in[0].shape.size()));
+        (*out)[0].shape = reduced_shape(in[0].shape, mask, a.get_bool("keepdims"));
+        (*out)[0].dtype = reduce_out_dtype(kind, in[0].dtype);
+      })
+      .set_cpu([kind_of](const OpContext&, const OpAttrs& a, const Tensors& in, const Tensors& out) {
+        run_reduce(kind_of(a), in[0], out[0], mask_from_attrs(a, in[0].ndim()));
+      });
+}
+
+void add_arg_reduce(Registry& r, const std::string& name, bool is_max) {
+  auto mask_of = [](const OpAttrs& a, int ndim) {
+    if (a.is_none("axis"))
+      return std::vector<bool>(ndim, true);
+    std::vector<bool> mask(ndim, false);
+    mask[normalize_axis(a.get_int("axis"), ndim, a.op()->name.c_str(), "axis")] = true;
+    return mask;
+  };
+  r.add(name)
+      .describe(std::string("Index of the ") + (is_max ? "maximum" : "minimum") +
+                " along axis (of the flattened array when axis is None), as float32 like MXNet 1.x; the first "
+                "occurrence wins and a NaN counts as the extreme.")
+      .inputs({"data"})
+      .attr_int_optional("axis", "axis to search (None: the flattened array)")
+      .attr_bool("keepdims", false, "keep the reduced axis as a size-1 dimension")
+      .set_infer([mask_of](const OpAttrs& a, const Metas& in, Metas* out) {
+        const Shape& s = in[0].shape;
+        std::vector<bool> mask = mask_of(a, static_cast<int>(s.size()));
+        check_nonempty(a, s, mask);
+        (*out)[0].shape = reduced_shape(s, mask, a.get_bool("keepdims"));
+        (*out)[0].dtype = DType::kFloat32;
+      })
+      .set_cpu([mask_of, is_max](const OpContext&, const OpAttrs& a, const Tensors& in, const Tensors& out) {
+        std::vector<bool> mask = mask_of(a, in[0].ndim());
+        dispatch_dtype(in[0].dtype(), [&](auto tag) {
+          using T = typename decltype(tag)::type;
+          if (is_max) {
+            arg_kernel<T, true>(in[0], out[0], mask);
+          } else {
+            arg_kernel<T, false>(in[0], out[0], mask);
+          }
+        });
+      });
+}
+
+}  // namespace
+
+void register_reduce_ops(Registry& r) {
+  add_reduce(r, "sum", Kind::kSum, "Sum over axes. bool sums to int64; integers keep their dtype (wrapping).")
+      .alias("sum_axis");
+  add_reduce(r, "mean", Kind::kMean, "Mean over axes. Integer and bool inputs give float32.");
+  add_reduce(r, "prod", Kind::kProd, "Product over axes. bool gives int64; integers keep their dtype (wrapping).");
+  add_reduce(r, "max", Kind::kMax, "Maximum over axes (NaN if any element is NaN). Empty reductions are errors.")
+      .alias("max_axis");
+  add_reduce(r, "min", Kind::kMin, "Minimum over axes (NaN if any element is NaN). Empty reductions are errors.")
+      .alias("min_axis");
+  add_reduce(r, "nansum", Kind::kNanSum, "Sum over axes, treating NaN as zero.");
+  add_reduce(r, "nanprod", Kind::kNanProd, "Product over axes, treating NaN as one.");
+  add_norm(r);
+  add_arg_reduce(r, "argmax", true);
+  add_arg_reduce(r, "argmin", false);
+}
 
 }  // namespace braid

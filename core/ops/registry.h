@@ -82,6 +82,11 @@ using KernelFn = std::function<void(const OpContext&, const OpAttrs&, const std:
 using GradFn = std::function<std::vector<Tensor>(const OpAttrs&, const std::vector<Tensor>& in,
                                                  const std::vector<Tensor>& out,
                                                  const std::vector<Tensor>& out_grad)>;
+// For ops whose number of outputs is an attribute (split): returns the count, validating the attribute.
+using NumOutputsFn = std::function<int(const OpAttrs&)>;
+
+// A None element inside a tuple attribute (slice's begin=(1, None)): the C ABI carries it as this value.
+constexpr int64_t kTupleNone = INT64_MIN;
 
 struct OpDef {
   std::string name;
@@ -90,6 +95,7 @@ struct OpDef {
   std::vector<std::string> input_names;  // for a variadic op: one name, repeated
   bool variadic = false;                 // any number of inputs (>= 1), e.g. concat, stack
   int num_outputs = 1;
+  NumOutputsFn num_outputs_fn;  // when set, overrides num_outputs per call
   std::vector<AttrSpec> attrs;
   InferFn infer;
   KernelFn cpu;
@@ -99,6 +105,7 @@ struct OpDef {
   int64_t rng_draws = 1;   // counters consumed per output element
 
   int num_inputs() const { return variadic ? -1 : static_cast<int>(input_names.size()); }
+  int output_count(const OpAttrs& a) const { return num_outputs_fn ? num_outputs_fn(a) : num_outputs; }
   int attr_index(const std::string& name) const;  // -1 when absent
 
   // Builder helpers, so a definition reads top to bottom.
@@ -106,6 +113,7 @@ struct OpDef {
   OpDef& inputs(std::vector<std::string> names) { input_names = std::move(names); return *this; }
   OpDef& variadic_inputs(const std::string& name) { input_names = {name}; variadic = true; return *this; }
   OpDef& outputs(int n) { num_outputs = n; return *this; }
+  OpDef& outputs_from(NumOutputsFn f) { num_outputs_fn = std::move(f); return *this; }
   OpDef& alias(const std::string& a) { aliases.push_back(a); return *this; }
   OpDef& attr_int(const std::string& n, int64_t d, const std::string& doc);
   OpDef& attr_int_required(const std::string& n, const std::string& doc);

@@ -27,6 +27,18 @@ from .version import __version__, features
 
 MXNetError = BraidError  # MXNet scripts catch mx.base.MXNetError
 
+
+def _drain_at_exit() -> None:
+    # Let scheduled ops finish before the interpreter tears down the process under the engine's workers.
+    from ._lib import lib
+
+    lib.braid_waitall()
+
+
+import atexit as _atexit  # noqa: E402
+
+_atexit.register(_drain_at_exit)
+
 __all__ = [
     "BraidError", "BraidValueError", "BraidTypeError", "BraidIndexError", "BraidIOError", "BraidDeviceError",
     "BraidMemoryError", "BraidNotImplementedError", "MXNetError", "Context", "Device", "NDArray", "bfloat16",

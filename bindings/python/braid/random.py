@@ -1,4 +1,4 @@
-"""Random number generation: ``braid.random.seed`` and samplers.
+"""Random number generation: ``braid.random.seed`` and the samplers of ``braid.nd.random``.
 
 Each device has its own counter-based stream (Philox), so a seed gives the same numbers whatever the number of
 threads, and cpu(0) and cpu(1) draw different numbers.
@@ -24,10 +24,13 @@ def seed(seed_state: int, ctx: Context | str = "all") -> None:
 
 
 def __getattr__(name: str) -> Any:
-    # uniform, normal, randint, ... are registry ops; they are looked up lazily to avoid an import cycle.
+    # uniform, normal, randint come from braid.nd.random (MXNet's argument conventions); other names fall back
+    # to the registry's ops (random_<name>, then <name>). Looked up lazily to avoid an import cycle.
     from .ndarray import op
+    from .ndarray import random as nd_random
 
-    fn = getattr(op, "random_" + name, None) or getattr(op, name, None)
+    fn = getattr(nd_random, name, None) if name in nd_random.__all__ else None
+    fn = fn or getattr(op, "random_" + name, None) or getattr(op, name, None)
     if fn is None:
         raise AttributeError(f"braid.random has no attribute {name!r}")
     return fn

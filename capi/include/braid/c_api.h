@@ -150,7 +150,9 @@ BRAID_API int braid_op_count(int32_t* n);
 BRAID_API int braid_op_at(int32_t index, braid_op* out);
 /* By name or alias; BRAID_ERR_VALUE when unknown. */
 BRAID_API int braid_op_find(const char* name, braid_op* out);
-/* num_inputs is -1 for ops taking any number of inputs. Strings live as long as the process. */
+/* num_inputs is -1 for ops taking any number of inputs; num_outputs is -1 for ops whose output count is an
+   attribute (split's num_outputs). Strings live as long as the process. A None element of a tuple attribute
+   (slice's begin/end/step) is passed as INT64_MIN. */
 BRAID_API int braid_op_get_info(braid_op op, const char** name, const char** doc, int32_t* num_inputs,
                                 int32_t* num_outputs, int32_t* num_attrs, int32_t* num_aliases);
 BRAID_API int braid_op_input_name(braid_op op, int32_t index, const char** name);
@@ -191,8 +193,12 @@ BRAID_API int braid_ndarray_list_free(braid_array* arrays, const char** names, i
 /* A DLManagedTensor* (DLPack 0.x ABI) viewing arr's memory after its pending writes; call its deleter to
    release it. */
 BRAID_API int braid_array_to_dlpack(braid_array arr, void** managed_tensor);
-/* Wraps a DLManagedTensor* without copying; braid calls its deleter when the last view is freed. */
+/* Wraps a DLManagedTensor* without copying; braid calls its deleter when the last view is freed. On failure
+   the tensor still belongs to the caller. */
 BRAID_API int braid_array_from_dlpack(void* managed_tensor, braid_array* out);
+/* The same as a DLManagedTensorVersioned* (DLPack 1.x ABI: version 1.0, flags 0), for consumers asking for
+   max_version >= 1.0; numpy 2 maps only these writable. */
+BRAID_API int braid_array_to_dlpack_versioned(braid_array arr, void** managed_tensor);
 
 /* BRAID_CDEF_END */
 

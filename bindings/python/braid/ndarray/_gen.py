@@ -19,6 +19,7 @@ from ._invoke import invoke
 
 _KIND_NAMES = {1: "int", 2: "float", 3: "bool", 4: "str", 5: "tuple of int", 6: "dtype"}
 ATTR_INT, ATTR_FLOAT, ATTR_BOOL, ATTR_STRING, ATTR_TUPLE, ATTR_DTYPE, ATTR_NONE = 1, 2, 3, 4, 5, 6, 7
+_TUPLE_NONE = -(2**63)  # a None inside a tuple attribute (slice's begin=(1, None)), as the core expects
 
 
 class AttrInfo:
@@ -109,7 +110,7 @@ def pack_attrs(info: OpInfo, values: tuple) -> tuple[Any, int, list]:
             x.kind, x.s = ATTR_STRING, s
         elif isinstance(v, (tuple, list)):
             try:
-                t = ffi.new("int64_t[]", [int(e) for e in v])
+                t = ffi.new("int64_t[]", [_TUPLE_NONE if e is None else int(e) for e in v])
             except (TypeError, ValueError):
                 raise TypeError(f"{info.name}: attribute '{a.name}' expects a tuple of ints, got {v!r}") from None
             keep.append(t)

@@ -9,18 +9,22 @@ from .._lib import ffi, lib
 from ..base import error_from_status
 from ..context import current_context
 
-_MAX_OUT = 16
+_MAX_OUT = 4096  # split(num_outputs=...) may return many arrays; the buffer is allocated once per thread
 _tls = threading.local()
 
 
 class _Buffers:
-    __slots__ = ("ins", "outs", "nout", "cap")
+    __slots__ = ("ins", "outs", "nout", "cap", "scalar")
 
     def __init__(self) -> None:
         self.cap = 8
         self.ins = ffi.new("braid_array[]", self.cap)
         self.outs = ffi.new("braid_array[]", _MAX_OUT)
         self.nout = ffi.new("int32_t*")
+        # The one float attribute of the _*_scalar ops (index 0), reused call after call.
+        self.scalar = ffi.new("braid_attr*")
+        self.scalar.index = 0
+        self.scalar.kind = 2
 
 
 def buffers() -> _Buffers:
@@ -36,11 +40,18 @@ def raise_last(rc: int) -> None:
     raise error_from_status(rc, ffi.string(lib.braid_get_last_error()).decode("utf-8", "replace"))
 
 
-def wrap(h: Any) -> Any:
-    """A new NDArray owning the handle h."""
-    from .ndarray import _new_ndarray
+_free = lib.braid_array_free
+_factory: Any = None  # set by ndarray.py: builds an NDArray around an owned handle
 
-    return _new_ndarray(ffi.gc(h, lib.braid_array_free))
+
+def set_factory(f: Any) -> None:
+    global _factory
+    _factory = f
+
+
+def wrap(h: Any) -> Any:
+    """A new NDArray owning the handle h (freed when the NDArray dies)."""
+    return _factory(ffi.gc(h, _free))
 
 
 def invoke(op: Any, inputs: Sequence[Any], attrs: Any = ffi.NULL, nattrs: int = 0, out: Any = None,
@@ -71,5 +82,41 @@ def invoke(op: Any, inputs: Sequence[Any], attrs: Any = ffi.NULL, nattrs: int = 
         raise_last(rc)
     nout = b.nout[0]
     if nout == 1:
-        return wrap(b.outs[0])
+        return _factory(ffi.gc(b.outs[0], _free))
     return [wrap(b.outs[i]) for i in range(nout)]
+
+
+# Fast paths for Python operators (a + b, a * 2): no sequence handling, buffers reused, one C call.
+_NULL = ffi.NULL
+_invoke_c = lib.braid_op_invoke
+_gc = ffi.gc
+
+
+def invoke2(op: Any, a: Any, b: Any) -> Any:
+    """op(a, b) for an op with no attributes and one output."""
+    try:
+        buf = _tls.buf
+    except AttributeError:
+        buf = buffers()
+    ins = buf.ins
+    ins[0] = a._h
+    ins[1] = b._h
+    rc = _invoke_c(op, 2, ins, 0, _NULL, 1, 0, _MAX_OUT, buf.nout, buf.outs)
+    if rc:
+        raise_last(rc)
+    return _factory(_gc(buf.outs[0], _free))
+
+
+def invoke_scalar(op: Any, a: Any, value: float) -> Any:
+    """op(a, scalar=value) for the _*_scalar ops."""
+    try:
+        buf = _tls.buf
+    except AttributeError:
+        buf = buffers()
+    buf.ins[0] = a._h
+    attr = buf.scalar
+    attr.f = value
+    rc = _invoke_c(op, 1, buf.ins, 1, attr, 1, 0, _MAX_OUT, buf.nout, buf.outs)
+    if rc:
+        raise_last(rc)
+    return _factory(_gc(buf.outs[0], _free))

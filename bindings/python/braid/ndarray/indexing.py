@@ -71,7 +71,7 @@ def getitem(a: Any, key: Any) -> Any:
         return _basic_view(a, k)
     from .advanced_indexing import advanced_getitem
 
-    return advanced_getitem(a, k)
+    return advanced_getitem(a, key)  # the raw key: a boolean mask may cover several axes
 
 
 def setitem(a: Any, key: Any, value: Any) -> None:
@@ -81,7 +81,7 @@ def setitem(a: Any, key: Any, value: Any) -> None:
     if not _is_basic(k):
         from .advanced_indexing import advanced_setitem
 
-        advanced_setitem(a, k, value)
+        advanced_setitem(a, key, value)
         return
     target = _basic_view(a, k)
     if isinstance(value, NDArray):

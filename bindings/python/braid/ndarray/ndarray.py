@@ -14,7 +14,7 @@ import numpy as np
 from .._lib import check, ffi, lib
 from ..context import Context, current_context
 from ..dtypes import dtype_code, dtype_name, np_dtype
-from ._invoke import invoke, wrap
+from ._invoke import invoke, invoke2, invoke_scalar, set_factory, wrap
 
 _ops: dict[str, Any] = {}  # op name -> handle, filled by braid.ndarray at import
 
@@ -246,6 +246,8 @@ class NDArray:
 
     # ---- arithmetic ---------------------------------------------------------------------------------------
     def __add__(self, o: Any) -> Any:
+        if type(o) is NDArray:  # the hot path of eager code, kept one call deep
+            return invoke2(_ops["broadcast_add"], self, o)
         return _binary(self, o, "broadcast_add", "_plus_scalar")
 
     def __radd__(self, o: Any) -> Any:
@@ -258,6 +260,8 @@ class NDArray:
         return _rbinary(self, o, "broadcast_sub", "_rminus_scalar")
 
     def __mul__(self, o: Any) -> Any:
+        if type(o) is NDArray:
+            return invoke2(_ops["broadcast_mul"], self, o)
         return _binary(self, o, "broadcast_mul", "_mul_scalar")
 
     def __rmul__(self, o: Any) -> Any:
@@ -337,7 +341,7 @@ class NDArray:
                    copy: Any = None) -> Any:
         from .dlpack import to_dlpack
 
-        return to_dlpack(self)
+        return to_dlpack(self, max_version=max_version, dl_device=dl_device, copy=copy)
 
     def __dlpack_device__(self) -> tuple[int, int]:
         ctx = self.context
@@ -363,6 +367,9 @@ def _new_ndarray(h: Any) -> NDArray:
     return a
 
 
+set_factory(_new_ndarray)
+
+
 def _from_pickle(data: np.ndarray, code: int, dev_type: str, dev_id: int) -> NDArray:
     return array(data, ctx=Context(dev_type, dev_id), dtype=dtype_name(code))
 
@@ -372,9 +379,9 @@ _SCALARS = (int, float, bool, np.number, np.bool_)
 
 def _binary(a: NDArray, o: Any, op_name: str, scalar_op: str) -> Any:
     if type(o) is NDArray:
-        return invoke(_ops[op_name], (a, o))
+        return invoke2(_ops[op_name], a, o)
     if isinstance(o, _SCALARS):
-        return _scalar_call(a, float(o), scalar_op)
+        return invoke_scalar(_ops[scalar_op], a, float(o))
     if isinstance(o, (np.ndarray, list, tuple)):
         return invoke(_ops[op_name], (a, array(o, ctx=a.context, dtype=a.dtype)))
     return NotImplemented
@@ -382,7 +389,7 @@ def _binary(a: NDArray, o: Any, op_name: str, scalar_op: str) -> Any:
 
 def _rbinary(a: NDArray, o: Any, op_name: str, scalar_op: str) -> Any:
     if isinstance(o, _SCALARS):
-        return _scalar_call(a, float(o), scalar_op)
+        return invoke_scalar(_ops[scalar_op], a, float(o))
     if isinstance(o, (np.ndarray, list, tuple)):
         return invoke(_ops[op_name], (array(o, ctx=a.context, dtype=a.dtype), a))
     return NotImplemented

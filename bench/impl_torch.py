@@ -1,0 +1,37 @@
+"""PyTorch CPU's side of W1 and W2."""
+
+import harness  # noqa: I001
+
+import torch
+
+torch.set_num_threads(harness.THREADS)
+R = {}
+if harness.selected("W1"):
+    a = torch.from_numpy(harness.fixed_data((16,)))
+    b = torch.from_numpy(harness.fixed_data((16,), 1))
+    c = torch.from_numpy(harness.fixed_data((16,), 2))
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            a + b
+
+    def chain(n: int) -> None:
+        for _ in range(n):
+            a * b + c
+
+    R["W1.add.eager"] = harness.measure(add, 20000, 1000)
+    R["W1.chain.eager"] = harness.measure(chain, 20000, 1000)
+
+if harness.selected("W2"):
+    for n, iters, warm in ((1024, 10, 2), (2048, 3, 1)):
+        x = torch.from_numpy(harness.fixed_data((n, n)))
+        y = torch.from_numpy(harness.fixed_data((n, n), 1))
+        out = torch.empty((n, n))
+
+        def mm(k: int, x=x, y=y, out=out) -> None:
+            for _ in range(k):
+                torch.mm(x, y, out=out)
+
+        R[f"W2.gemm{n}.dot"] = harness.measure(mm, iters, warm, unit="per_s", work=2 * n**3 / 1e9)
+
+harness.emit("torch", R, {"torch": torch.__version__})

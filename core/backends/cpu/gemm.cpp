@@ -1,0 +1,312 @@
+// GEMM: the BLAS call when the build has one (the only place that knows), else a portable cache-blocked kernel.
+//
+// The portable kernel follows the usual GotoBLAS/BLIS structure: B is packed in kc x nc blocks into panels of
+// NR columns, A in mc x kc blocks into panels of MR rows, and a register-tiled micro-kernel computes each
+// MR x NR tile of C over kc. The micro-kernel is plain C++ with fixed trip counts; the compiler unrolls it and
+// keeps the MR x NR accumulators in vector registers (FMA on AVX2, SIMD128 in WebAssembly).
+#include "backends/cpu/gemm.h"
+
+#include <algorithm>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+#include "backends/cpu/parallel.h"
+
+#if defined(BRAID_HAVE_CBLAS)
+#include <cblas.h>
+#if defined(BRAID_BLAS_PREFIX_SCIPY)
+#define BRAID_CBLAS_SGEMM scipy_cblas_sgemm
+#define BRAID_CBLAS_DGEMM scipy_cblas_dgemm
+#else
+#define BRAID_CBLAS_SGEMM cblas_sgemm
+#define BRAID_CBLAS_DGEMM cblas_dgemm
+#endif
+#endif
+
+namespace braid {
+
+namespace {
+
+// Register tile: MR rows x NR columns of accumulators, NR being two SIMD vectors. The micro-kernel uses the
+// compiler's vector extension (GCC and Clang) rather than intrinsics, so one source serves AVX2 (32-byte
+// vectors, 6 x 2 accumulators in 12 of the 16 registers), plain SSE/NEON and WebAssembly SIMD128 (16 bytes;
+// a 4-row tile there, since wasm engines map to as few as 16 registers).
+#if defined(__AVX__)
+constexpr int kVecBytes = 32;
+#else
+constexpr int kVecBytes = 16;
+#endif
+#if defined(__wasm__)
+constexpr int kTileRows = 4;
+#else
+constexpr int kTileRows = 6;
+#endif
+
+template <typename T>
+struct Tile {
+  typedef T Vec __attribute__((vector_size(kVecBytes)));
+  static constexpr int VL = kVecBytes / static_cast<int>(sizeof(T));
+  static constexpr int MR = kTileRows, NV = 2, NR = NV * VL;
+};
+
+constexpr int64_t kKC = 256;   // depth of a packed block: an A panel (MR x kc) stays in L1
+constexpr int64_t kMC = 96;    // rows of a packed A block (fits L2 with the B panel being read)
+constexpr int64_t kNC = 4096;  // columns of a packed B block
+// Products below this many multiply-adds run one per thread across a batch.
+constexpr int64_t kSmallProduct = int64_t(1) << 18;
+
+template <typename T>
+void scale_c(int64_t m, int64_t n, T beta, T* c, int64_t ldc, bool parallel) {
+  if (beta == T(1))
+    return;
+  auto rows = [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      T* row = c + i * ldc;
+      if (beta == T(0)) {  // BLAS semantics: C is not read, so NaN garbage does not propagate
+        for (int64_t j = 0; j < n; ++j)
+          row[j] = T(0);
+      } else {
+        for (int64_t j = 0; j < n; ++j)
+          row[j] *= beta;
+      }
+    }
+  };
+  if (parallel) {
+    parallel_for(m, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(n, 1)), rows);
+  } else {
+    rows(0, m);
+  }
+}
+
+// Packs op(A)[i0:i0+mc, p0:p0+kc] into panels of MR rows, each stored k-major (MR values per k), zero-padded.
+template <typename T>
+void pack_a(bool ta, const T* a, int64_t lda, int64_t i0, int64_t mc, int64_t p0, int64_t kc, T* dst) {
+  constexpr int MR = Tile<T>::MR;
+  for (int64_t ip = 0; ip < mc; ip += MR) {
+    T* panel = dst + ip * kc;
+    const int64_t rows = std::min<int64_t>(MR, mc - ip);
+    for (int64_t ii = 0; ii < MR; ++ii) {
+      if (ii >= rows) {
+        for (int64_t p = 0; p < kc; ++p)
+          panel[p * MR + ii] = T(0);
+        continue;
+      }
+      const int64_t i = i0 + ip + ii;
+      if (ta) {
+        for (int64_t p = 0; p < kc; ++p)
+          panel[p * MR + ii] = a[(p0 + p) * lda + i];
+      } else {
+        const T* src = a + i * lda + p0;
+        for (int64_t p = 0; p < kc; ++p)
+          panel[p * MR + ii] = src[p];
+      }
+    }
+  }
+}
+
+// Packs op(B)[p0:p0+kc, j0 + panel columns] for panels [pb, pe) of NR columns, each k-major, zero-padded.
+template <typename T>
+void pack_b(bool tb, const T* b, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t nc, int64_t pb, int64_t pe,
+            T* dst) {
+  constexpr int NR = Tile<T>::NR;
+  for (int64_t jp = pb; jp < pe; ++jp) {
+    T* panel = dst + jp * NR * kc;
+    const int64_t c0 = jp * NR, cols = std::min<int64_t>(NR, nc - c0);
+    for (int64_t p = 0; p < kc; ++p) {
+      T* out = panel + p * NR;
+      if (tb) {
+        for (int64_t jj = 0; jj < cols; ++jj)
+          out[jj] = b[(j0 + c0 + jj) * ldb + p0 + p];
+      } else {
+        const T* src = b + (p0 + p) * ldb + j0 + c0;
+        for (int64_t jj = 0; jj < cols; ++jj)
+          out[jj] = src[jj];
+      }
+      for (int64_t jj = cols; jj < NR; ++jj)
+        out[jj] = T(0);
+    }
+  }
+}
+
+// C[0:mr, 0:nr] += alpha * (A panel) * (B panel) over kc.
+template <typename T>
+void micro_kernel(int64_t kc, const T* __restrict ap, const T* __restrict bp, T alpha, T* c, int64_t ldc, int64_t mr,
+                  int64_t nr) {
+  using V = typename Tile<T>::Vec;
+  constexpr int MR = Tile<T>::MR, NV = Tile<T>::NV, NR = Tile<T>::NR, VL = Tile<T>::VL;
+  V acc[MR][NV];
+  for (int i = 0; i < MR; ++i) {
+    for (int v = 0; v < NV; ++v)
+      acc[i][v] = V{};
+  }
+  for (int64_t p = 0; p < kc; ++p) {
+    V b[NV];
+    for (int v = 0; v < NV; ++v)
+      std::memcpy(&b[v], bp + p * NR + v * VL, sizeof(V));  // unaligned-safe load
+    for (int i = 0; i < MR; ++i) {
+      const V x = V{} + ap[p * MR + i];  // broadcast
+      for (int v = 0; v < NV; ++v)
+        acc[i][v] += x * b[v];
+    }
+  }
+  T tile[MR][NR];
+  std::memcpy(tile, acc, sizeof(tile));
+  if (mr == MR && nr == NR) {
+    for (int i = 0; i < MR; ++i) {
+      for (int j = 0; j < NR; ++j)
+        c[i * ldc + j] += alpha * tile[i][j];
+    }
+  } else {
+    for (int64_t i = 0; i < mr; ++i) {
+      for (int64_t j = 0; j < nr; ++j)
+        c[i * ldc + j] += alpha * tile[i][j];
+    }
+  }
+}
+
+template <typename T>
+void gemm_builtin(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda, const T* b,
+                  int64_t ldb, T beta, T* c, int64_t ldc, bool parallel) {
+  constexpr int MR = Tile<T>::MR, NR = Tile<T>::NR;
+  parallel = parallel && m * n * k >= kSmallProduct / 4;  // waking threads costs more than a tiny product
+  scale_c(m, n, beta, c, ldc, parallel);
+  if (k == 0 || alpha == T(0))
+    return;
+  const int64_t n_ic = (m + kMC - 1) / kMC;
+  std::unique_ptr<T[]> bpack(new T[kKC * (std::min(n, kNC) + NR)]);
+  for (int64_t jc = 0; jc < n; jc += kNC) {
+    const int64_t nc = std::min(kNC, n - jc);
+    const int64_t n_panels = (nc + NR - 1) / NR;
+    // With few row blocks, column panels are split too, so small-m products still use every thread.
+    const int64_t n_js = std::max<int64_t>(1, std::min<int64_t>(n_panels, 8 / n_ic));
+    for (int64_t pc = 0; pc < k; pc += kKC) {
+      const int64_t kc = std::min(kKC, k - pc);
+      T* bp = bpack.get();
+      auto pack = [&](int64_t pb, int64_t pe) { pack_b(tb, b, ldb, pc, kc, jc, nc, pb, pe, bp); };
+      auto compute = [&](int64_t tbeg, int64_t tend) {
+        std::unique_ptr<T[]> apack(new T[kMC * kKC]);
+        int64_t packed_ic = -1;
+        for (int64_t t = tbeg; t < tend; ++t) {
+          const int64_t ic = t / n_js, js = t % n_js;
+          const int64_t i0 = ic * kMC, mc = std::min(kMC, m - i0);
+          if (ic != packed_ic) {
+            pack_a(ta, a, lda, i0, mc, pc, kc, apack.get());
+            packed_ic = ic;
+          }
+          const int64_t pb = js * n_panels / n_js, pe = (js + 1) * n_panels / n_js;
+          for (int64_t jp = pb; jp < pe; ++jp) {
+            const int64_t j = jp * NR, nr = std::min<int64_t>(NR, nc - j);
+            for (int64_t ip = 0; ip < mc; ip += MR) {
+              micro_kernel(kc, apack.get() + ip * kc, bp + jp * NR * kc, alpha, c + (i0 + ip) * ldc + jc + j, ldc,
+                           std::min<int64_t>(MR, mc - ip), nr);
+            }
+          }
+        }
+      };
+      if (parallel) {
+        parallel_for(n_panels, 1, pack);
+        parallel_for(n_ic * n_js, 1, compute);
+      } else {
+        pack(0, n_panels);
+        compute(0, n_ic * n_js);
+      }
+    }
+  }
+}
+
+bool force_builtin() {
+  static const bool forced = [] {
+    const char* v = std::getenv("BRAID_GEMM");
+    return v != nullptr && std::strcmp(v, "builtin") == 0;
+  }();
+  return forced;
+}
+
+#if defined(BRAID_HAVE_CBLAS)
+// The BLAS takes 32-bit sizes (scipy-openblas32); larger problems use the own kernel.
+bool fits_blas(int64_t m, int64_t n, int64_t k, int64_t lda, int64_t ldb, int64_t ldc) {
+  for (int64_t v : {m, n, k, lda, ldb, ldc}) {
+    if (v > INT_MAX)
+      return false;
+  }
+  return true;
+}
+
+void blas_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+               const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  BRAID_CBLAS_SGEMM(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, static_cast<int>(m),
+                    static_cast<int>(n), static_cast<int>(k), alpha, a, static_cast<int>(lda), b, static_cast<int>(ldb),
+                    beta, c, static_cast<int>(ldc));
+}
+void blas_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, const double* a, int64_t lda,
+               const double* b, int64_t ldb, double beta, double* c, int64_t ldc) {
+  BRAID_CBLAS_DGEMM(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, static_cast<int>(m),
+                    static_cast<int>(n), static_cast<int>(k), alpha, a, static_cast<int>(lda), b, static_cast<int>(ldb),
+                    beta, c, static_cast<int>(ldc));
+}
+#endif
+
+template <typename T>
+void gemm_any(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda, const T* b,
+              int64_t ldb, T beta, T* c, int64_t ldc, bool parallel) {
+  if (m <= 0 || n <= 0)
+    return;
+#if defined(BRAID_HAVE_CBLAS)
+  // k == 0 is left to the own kernel: BLAS implementations differ on whether they then write beta * C.
+  if (k > 0 && !force_builtin() && fits_blas(m, n, k, lda, ldb, ldc)) {
+    blas_gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
+#endif
+  gemm_builtin(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, parallel);
+}
+
+template <typename T>
+void gemm_batch_any(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* const* a, int64_t lda,
+                    const T* const* b, int64_t ldb, T beta, T* const* c, int64_t ldc, int64_t count) {
+  if (m <= 0 || n <= 0 || count <= 0)
+    return;
+  if (count > 1 && m * n * std::max<int64_t>(k, 1) < kSmallProduct) {
+    parallel_for(count, 1, [&](int64_t s, int64_t e) {
+      for (int64_t i = s; i < e; ++i)
+        gemm_any(ta, tb, m, n, k, alpha, a[i], lda, b[i], ldb, beta, c[i], ldc, false);
+    });
+    return;
+  }
+  for (int64_t i = 0; i < count; ++i)
+    gemm_any(ta, tb, m, n, k, alpha, a[i], lda, b[i], ldb, beta, c[i], ldc, true);
+}
+
+}  // namespace
+
+void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda, const float* b,
+          int64_t ldb, float beta, float* c, int64_t ldc) {
+  gemm_any(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, true);
+}
+
+void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, const double* a, int64_t lda,
+          const double* b, int64_t ldb, double beta, double* c, int64_t ldc) {
+  gemm_any(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, true);
+}
+
+void gemm_batch(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* const* a, int64_t lda,
+                const float* const* b, int64_t ldb, float beta, float* const* c, int64_t ldc, int64_t count) {
+  gemm_batch_any(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, count);
+}
+
+void gemm_batch(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, const double* const* a, int64_t lda,
+                const double* const* b, int64_t ldb, double beta, double* const* c, int64_t ldc, int64_t count) {
+  gemm_batch_any(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, count);
+}
+
+bool gemm_uses_blas() {
+#if defined(BRAID_HAVE_CBLAS)
+  return !force_builtin();
+#else
+  return false;
+#endif
+}
+
+}  // namespace braid
