@@ -36,13 +36,11 @@ void infer_like(const OpAttrs& a, const std::vector<TensorMeta>& in, std::vector
   (*out)[0].dtype = a.is_none("dtype") ? in[0].dtype : a.get_dtype("dtype");
 }
 
-OpDef& constant_op(Registry& r, const std::string& name, const std::string& doc) {
-  return r.add(name)
-      .describe(doc)
-      .inputs({})
-      .attr_tuple("shape", {}, "output shape")
-      .attr_dtype("dtype", DType::kFloat32, "output dtype")
-      .set_infer(infer_from_shape_attr);
+// Attribute order is MXNet's signature order: nd.full(shape, value, ctx, dtype).
+OpDef& constant_op(Registry& r, const std::string& name, const std::string& doc, bool with_value = false) {
+  OpDef& d = r.add(name).describe(doc).inputs({}).attr_tuple("shape", {}, "output shape");
+  if (with_value) d.attr_float("value", 0.0, "fill value");
+  return d.attr_dtype("dtype", DType::kFloat32, "output dtype").set_infer(infer_from_shape_attr);
 }
 
 }  // namespace
@@ -56,9 +54,8 @@ void register_init_ops(Registry& r) {
       [](const OpContext&, const OpAttrs&, const std::vector<Tensor>&, const std::vector<Tensor>& out) {
         fill_with(out[0], [](int64_t) { return 1; });
       });
-  constant_op(r, "full", "An array filled with value.")
+  constant_op(r, "full", "An array filled with value.", true)
       .alias("_full")
-      .attr_float("value", 0.0, "fill value")
       .set_cpu([](const OpContext&, const OpAttrs& a, const std::vector<Tensor>&, const std::vector<Tensor>& out) {
         const double v = a.get_float("value");
         fill_with(out[0], [v](int64_t) { return v; });

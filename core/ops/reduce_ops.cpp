@@ -2,12 +2,11 @@
 // attributes (axis, keepdims, exclude). Reducing over every axis gives a 0-d array, as numpy does.
 //
 // Every reduction is brought to one of two memory layouts so that the inner loop runs over contiguous memory:
-// the input is seen as (outer, red, inner) with the reduced axes merged into `red`. With inner == 1 each output
-// reduces one contiguous row (lane accumulators, vectorised); otherwise whole rows of `inner` elements are
-// accumulated into a column buffer (an elementwise, vectorised update). Axis patterns that do not merge that
-// way (reduce axes 0 and 2 of 3) are first transposed into a contiguous copy with the reduced axes last.
-// How the work is split depends on the shape only, never on the thread count, so results are bit-identical
-// whatever braid.set_num_threads says.
+// the input is seen as (outer, red, inner) with adjacent reduced axes merged into `red`. With inner == 1 each
+// output reduces one contiguous row (lane accumulators, vectorised); otherwise whole rows of `inner` elements
+// are accumulated into a column buffer (an elementwise, vectorised update). Reduced axes that do not form one
+// block (axes 0 and 2 of 3) are reduced in stages, one block at a time. How the work is split depends on the
+// shape only, never on the thread count, so results are bit-identical whatever braid.set_num_threads says.
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -209,49 +208,53 @@ void check_nonempty(const OpAttrs& a, const Shape& s, const std::vector<bool>& m
 
 // ---- layout -------------------------------------------------------------------------------------------------
 
-// The input seen as (outer, red, inner). When the reduced axes do not form one block between kept ones,
-// `perm` lists the kept axes then the reduced ones and the input is transposed before reducing.
-struct ReducePlan {
-  int64_t outer = 1, red = 1, inner = 1;
-  std::vector<int> perm;  // empty when no transposition is needed
+// Runs of reduced / kept axes of a row-major array, merged, with size-1 axes dropped (their mask is irrelevant).
+struct Group {
+  bool reduced;
+  int64_t size;
 };
 
-ReducePlan plan_reduce(const Shape& s, const std::vector<bool>& mask) {
-  std::vector<std::pair<bool, int64_t>> groups;  // runs of reduced / kept axes, size-1 axes ignored
+std::vector<Group> axis_groups(const Shape& s, const std::vector<bool>& mask) {
+  std::vector<Group> g;
   for (size_t d = 0; d < s.size(); ++d) {
-    if (s[d] == 1)
+    if (s[d] == 1) {
       continue;
-    if (!groups.empty() && groups.back().first == mask[d]) {
-      groups.back().second *= s[d];
+    }
+    if (!g.empty() && g.back().reduced == mask[d]) {
+      g.back().size *= s[d];
     } else {
-      groups.push_back({mask[d], s[d]});
+      g.push_back({mask[d], s[d]});
     }
   }
+  return g;
+}
+
+// The array seen as (outer, red, inner): valid when the groups are at most kept, reduced, kept.
+struct ReducePlan {
+  int64_t outer = 1, red = 1, inner = 1;
+};
+
+ReducePlan plan_groups(const std::vector<Group>& g) {
   ReducePlan p;
   size_t k = 0;
-  if (k < groups.size() && !groups[k].first)
-    p.outer = groups[k++].second;
-  if (k < groups.size() && groups[k].first)
-    p.red = groups[k++].second;
-  if (k < groups.size() && !groups[k].first)
-    p.inner = groups[k++].second;
-  if (k == groups.size())
-    return p;
-  p.outer = p.red = 1;
-  p.inner = 1;
-  for (int pass = 0; pass < 2; ++pass) {
-    for (size_t d = 0; d < s.size(); ++d) {
-      if (mask[d] != (pass == 1))
-        continue;
-      p.perm.push_back(static_cast<int>(d));
-      (pass ? p.red : p.outer) *= s[d];
-    }
+  if (k < g.size() && !g[k].reduced) {
+    p.outer = g[k++].size;
+  }
+  if (k < g.size() && g[k].reduced) {
+    p.red = g[k++].size;
+  }
+  if (k < g.size() && !g[k].reduced) {
+    p.inner = g[k++].size;
   }
   return p;
 }
 
-Tensor planned_input(const Tensor& in, const ReducePlan& p) {
-  return p.perm.empty() ? contiguous(in) : contiguous(in.transpose_view(p.perm));
+int count_reduced(const std::vector<Group>& g) {
+  int n = 0;
+  for (const Group& x : g) {
+    n += x.reduced;
+  }
+  return n;
 }
 
 // A contiguous buffer for the output: out itself, or a temporary when out= named a strided view.
@@ -295,13 +298,13 @@ typename R::A reduce_span(const T* x, int64_t n) {
 
 // inner == 1: output o reduces row o of an (outer, red) matrix.
 template <class R, typename T, typename TO>
-void reduce_rows(const T* x, TO* y, int64_t outer, int64_t red) {
+void reduce_rows(const T* x, TO* y, int64_t outer, int64_t red, int64_t count) {
   using A = typename R::A;
   const int64_t nb = (red + kRowBlock - 1) / kRowBlock;
   if (nb <= 1) {
     parallel_for(outer, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(red, 1)), [&](int64_t b, int64_t e) {
       for (int64_t o = b; o < e; ++o)
-        y[o] = R::template finish<TO>(reduce_span<R>(x + o * red, red), red);
+        y[o] = R::template finish<TO>(reduce_span<R>(x + o * red, red), count);
     });
     return;
   }
@@ -316,7 +319,7 @@ void reduce_rows(const T* x, TO* y, int64_t outer, int64_t red) {
     A acc = R::init();
     for (int64_t k = 0; k < nb; ++k)
       acc = R::merge(acc, part[o * nb + k]);
-    y[o] = R::template finish<TO>(acc, red);
+    y[o] = R::template finish<TO>(acc, count);
   }
 }
 
@@ -326,7 +329,7 @@ void reduce_rows(const T* x, TO* y, int64_t outer, int64_t red) {
 // only when there are too few column tasks to keep the threads busy; the partial results are then merged in
 // row-block order.
 template <class R, typename T, typename TO>
-void reduce_cols(const T* x, TO* y, int64_t outer, int64_t red, int64_t inner) {
+void reduce_cols(const T* x, TO* y, int64_t outer, int64_t red, int64_t inner, int64_t count) {
   using A = typename R::A;
   const int64_t cb = std::min(inner, kColBlock);
   const int64_t ncb = (inner + cb - 1) / cb;
@@ -370,7 +373,7 @@ void reduce_cols(const T* x, TO* y, int64_t outer, int64_t red, int64_t inner) {
                      const int64_t cw = fold(o, c, 0, red, acc.get());
                      TO* dst = y + o * inner + c * cb;
                      for (int64_t j = 0; j < cw; ++j)
-                       dst[j] = R::template finish<TO>(acc[j], red);
+                       dst[j] = R::template finish<TO>(acc[j], count);
                    }
                  });
     return;
@@ -391,31 +394,105 @@ void reduce_cols(const T* x, TO* y, int64_t outer, int64_t red, int64_t inner) {
         A acc = p[j];
         for (int64_t k = 1; k < nrb; ++k)
           acc = R::merge(acc, p[k * cb + j]);
-        dst[j] = R::template finish<TO>(acc, red);
+        dst[j] = R::template finish<TO>(acc, count);
       }
     }
   });
 }
 
-template <class R, typename T, typename TO>
-void reduce_kernel(const Tensor& in, const Tensor& out, const std::vector<bool>& mask) {
-  if (out.numel() == 0)
-    return;
-  const ReducePlan p = plan_reduce(in.shape(), mask);
-  Tensor buf = output_buffer(out);
-  TO* y = buf.data<TO>();
-  if (p.red == 0) {  // sum of nothing: the identity (mean: 0 / 0, NaN like numpy)
-    const TO v = R::template finish<TO>(R::init(), 0);
-    for (int64_t i = 0; i < p.outer * p.inner; ++i)
-      y[i] = v;
-  } else {
-    Tensor x = planned_input(in, p);
-    if (p.inner == 1) {
-      reduce_rows<R, T, TO>(x.data<T>(), y, p.outer, p.red);
+// Reducers over partial results (accumulators) of R, for multi-stage reductions: kFinal applies R's finish,
+// otherwise accumulators pass through. RawR folds input elements but leaves accumulators unfinished.
+template <class R, bool kFinal>
+struct MergeR {
+  using A = typename R::A;
+  static A init() { return R::init(); }
+  static A step(A a, A x) { return R::merge(a, x); }
+  static A merge(A a, A b) { return R::merge(a, b); }
+  template <typename TO>
+  static TO finish(A a, int64_t n) {
+    if constexpr (kFinal) {
+      return R::template finish<TO>(a, n);
     } else {
-      reduce_cols<R, T, TO>(x.data<T>(), y, p.outer, p.red, p.inner);
+      return a;
     }
   }
+};
+
+template <class R>
+struct RawR : R {
+  template <typename TO>
+  static TO finish(typename R::A a, int64_t) {
+    return a;
+  }
+};
+
+template <class R, typename TI, typename TO>
+void reduce_stage(const TI* x, TO* y, int64_t outer, int64_t red, int64_t inner, int64_t count) {
+  if (inner == 1) {
+    reduce_rows<R, TI, TO>(x, y, outer, red, count);
+  } else {
+    reduce_cols<R, TI, TO>(x, y, outer, red, inner, count);
+  }
+}
+
+// Reduced axes that are not one block (axes 0 and 2 of 3, as in per-channel statistics of NCHW data) are
+// reduced one block at a time, last block first, into accumulator arrays; each stage reads contiguous memory
+// and shrinks the data, and only the last one applies finish().
+template <class R, typename T, typename TO>
+void reduce_kernel(const Tensor& in, const Tensor& out, const std::vector<bool>& mask) {
+  using A = typename R::A;
+  if (out.numel() == 0) {
+    return;
+  }
+  std::vector<Group> groups = axis_groups(in.shape(), mask);
+  int64_t count = 1;
+  for (const Group& g : groups) {
+    count *= g.reduced ? g.size : 1;
+  }
+  Tensor buf = output_buffer(out);
+  TO* y = buf.data<TO>();
+  if (count == 0) {  // sum of nothing: the identity (mean: 0 / 0, NaN like numpy)
+    const TO v = R::template finish<TO>(R::init(), 0);
+    for (int64_t i = 0, n = out.numel(); i < n; ++i) {
+      y[i] = v;
+    }
+    finish_output(buf, out);
+    return;
+  }
+  Tensor x = contiguous(in);
+  if (count_reduced(groups) <= 1) {
+    const ReducePlan p = plan_groups(groups);
+    reduce_stage<R, T, TO>(x.data<T>(), y, p.outer, p.red, p.inner, count);
+    finish_output(buf, out);
+    return;
+  }
+  std::unique_ptr<A[]> cur;  // the partial results of the stages so far
+  while (count_reduced(groups) > 1) {
+    size_t g = groups.size() - 1;
+    while (!groups[g].reduced) {
+      --g;
+    }
+    int64_t outer = 1;
+    for (size_t i = 0; i < g; ++i) {
+      outer *= groups[i].size;
+    }
+    const int64_t red = groups[g].size, inner = g + 1 < groups.size() ? groups[g + 1].size : 1;
+    std::unique_ptr<A[]> next(new A[outer * inner]);
+    if (!cur) {
+      reduce_stage<RawR<R>, T, A>(x.data<T>(), next.get(), outer, red, inner, 0);
+    } else {
+      reduce_stage<MergeR<R, false>, A, A>(cur.get(), next.get(), outer, red, inner, 0);
+    }
+    cur = std::move(next);
+    // The kept runs on either side of the reduced block are now adjacent in memory: one run.
+    groups.erase(groups.begin() + g);
+    if (g > 0 && g < groups.size()) {
+      groups[g - 1].size *= groups[g].size;
+      groups.erase(groups.begin() + g);
+    }
+  }
+  const ReducePlan p = plan_groups(groups);
+  reduce_stage<MergeR<R, true>, A, TO>(cur.get(), y, p.outer, p.red, p.inner, count);
   finish_output(buf, out);
 }
 
@@ -475,10 +552,24 @@ int64_t arg_of_row(const T* row, int64_t n) {
   using C = compute_t<T>;
   const C m = reduce_span<ExtremeR<T, kMax>>(row, n);
   const bool nan = is_nan(m);
-  for (int64_t i = 0; i < n; ++i) {
+  // Whole chunks are tested without an early exit (which the compiler can vectorise), then the chunk that
+  // holds the match is searched element by element.
+  constexpr int64_t kChunk = 64;
+  int64_t start = 0;
+  for (; start + kChunk <= n; start += kChunk) {
+    int hit = 0;
+    for (int64_t j = 0; j < kChunk; ++j) {
+      const C v = static_cast<C>(row[start + j]);
+      hit |= nan ? is_nan(v) : v == m;
+    }
+    if (hit)
+      break;
+  }
+  for (int64_t i = start; i < n; ++i) {
     const C v = static_cast<C>(row[i]);
-    if (nan ? is_nan(v) : v == m)
+    if (nan ? is_nan(v) : v == m) {
       return i;
+    }
   }
   return 0;
 }
@@ -488,8 +579,8 @@ void arg_kernel(const Tensor& in, const Tensor& out, const std::vector<bool>& ma
   using C = compute_t<T>;
   if (out.numel() == 0)
     return;
-  const ReducePlan p = plan_reduce(in.shape(), mask);
-  Tensor x = planned_input(in, p);
+  const ReducePlan p = plan_groups(axis_groups(in.shape(), mask));  // one axis or all: a single block
+  Tensor x = contiguous(in);
   Tensor buf = output_buffer(out);
   const T* xp = x.data<T>();
   float* y = buf.data<float>();

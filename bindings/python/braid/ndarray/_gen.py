@@ -14,6 +14,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .._lib import check, ffi, lib
+from ..base import BraidValueError
 from ..dtypes import dtype_code
 from ._invoke import invoke
 
@@ -82,7 +83,7 @@ def pack_attrs(info: OpInfo, values: tuple) -> tuple[Any, int, list]:
     for a, v in zip(info.attrs, values):
         if v is None and not a.optional:
             if a.required:
-                raise ValueError(f"{info.name}: missing required attribute '{a.name}'")
+                raise BraidValueError(f"{info.name}: missing required attribute '{a.name}'")
             continue
         if v is a.default or (type(v) is type(a.default) and v == a.default):
             continue
