@@ -27,8 +27,13 @@ PYTHONS = {
 
 def run_impl(impl: str, only: str) -> dict:
     env = dict(os.environ, PYTHONPATH=HERE, BENCH_ONLY=only)
-    out = subprocess.run([PYTHONS[impl], os.path.join(HERE, f"impl_{impl}.py")], env=env, capture_output=True,
-                         text=True, check=False)
+    out = subprocess.run(
+        [PYTHONS[impl], os.path.join(HERE, f"impl_{impl}.py")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if out.returncode != 0:
         print(f"[{impl}] failed:\n{out.stderr[-2000:]}", file=sys.stderr)
         return {}

@@ -57,8 +57,14 @@ def fixed_data(shape: tuple[int, ...], seed: int = 0) -> Any:
     return np.random.RandomState(seed).standard_normal(shape).astype(np.float32)
 
 
-def measure(run: Callable[[int], None], iters: int, warmup: int, repeats: int = 3,
-            unit: str = "us_per_iter", work: float = 1.0) -> dict[str, Any]:
+def measure(
+    run: Callable[[int], None],
+    iters: int,
+    warmup: int,
+    repeats: int = 3,
+    unit: str = "us_per_iter",
+    work: float = 1.0,
+) -> dict[str, Any]:
     """Times `run(iters)` `repeats` times after one `run(warmup)`.
 
     unit 'us_per_iter' reports microseconds per iteration; 'per_s' reports work*iters/second (e.g. GFLOP/s
@@ -74,16 +80,30 @@ def measure(run: Callable[[int], None], iters: int, warmup: int, repeats: int = 
         dt = time.perf_counter() - t
         vals.append(dt / iters * 1e6 if unit == "us_per_iter" else work * iters / dt)
     med = statistics.median(vals)
-    return {"value": med, "unit": unit, "runs": vals, "min": min(vals), "max": max(vals),
-            "spread_pct": (max(vals) - min(vals)) / med * 100 if med else 0.0, "foreign_cores": foreign}
+    return {
+        "value": med,
+        "unit": unit,
+        "runs": vals,
+        "min": min(vals),
+        "max": max(vals),
+        "spread_pct": (max(vals) - min(vals)) / med * 100 if med else 0.0,
+        "foreign_cores": foreign,
+    }
 
 
 def emit(impl: str, results: dict[str, Any], versions: dict[str, str]) -> None:
-    print(json.dumps({
-        "impl": impl, "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "threads": THREADS,
-        "versions": {"python": sys.version.split()[0], **versions}, "machine": platform.machine(),
-        "results": results,
-    }))
+    print(
+        json.dumps(
+            {
+                "impl": impl,
+                "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "threads": THREADS,
+                "versions": {"python": sys.version.split()[0], **versions},
+                "machine": platform.machine(),
+                "results": results,
+            }
+        )
+    )
 
 
 def selected(name: str) -> bool:

@@ -33,8 +33,10 @@ def main() -> None:
         x = mx.nd.dot(x, x) / 2000
     scheduled = time.perf_counter() - t
     mx.nd.waitall()
-    print(f"5 matmuls of 2000x2000 scheduled in {scheduled * 1e3:.2f} ms, finished in "
-          f"{(time.perf_counter() - t) * 1e3:.1f} ms")
+    print(
+        f"5 matmuls of 2000x2000 scheduled in {scheduled * 1e3:.2f} ms, finished in "
+        f"{(time.perf_counter() - t) * 1e3:.1f} ms"
+    )
 
     # Errors name the op and the shapes.
     try:

@@ -41,7 +41,9 @@ inline const Tensor& tensor_of(braid_array a, const char* fn, const char* arg = 
   return a->t;
 }
 
-inline braid_array new_handle(Tensor t) { return new braid_array_t{std::move(t)}; }
+inline braid_array new_handle(Tensor t) {
+  return new braid_array_t{std::move(t)};
+}
 
 inline Context make_context(int32_t dev_type, int32_t dev_id, const char* fn) {
   BRAID_CHECK(dev_type == BRAID_CPU || dev_type == BRAID_GPU, kDevice, fn, ": unknown device type ", dev_type,

@@ -14,7 +14,8 @@ Shape shape_from(const int64_t* shape, int32_t ndim, const char* fn) {
   BRAID_CHECK(ndim >= 0 && ndim <= 32, kValue, fn, ": ndim must be in [0, 32], got ", ndim);
   BRAID_CHECK(ndim == 0 || shape != nullptr, kValue, fn, ": shape is NULL");
   Shape s(shape, shape + ndim);
-  for (int64_t d : s) BRAID_CHECK(d >= 0, kValue, fn, ": shape ", shape_str(s), " has a negative dimension");
+  for (int64_t d : s)
+    BRAID_CHECK(d >= 0, kValue, fn, ": shape ", shape_str(s), " has a negative dimension");
   return s;
 }
 
@@ -49,8 +50,10 @@ int braid_array_free(braid_array arr) {
 int braid_array_get_shape(braid_array arr, int32_t* ndim, const int64_t** shape) {
   return guarded([&] {
     const Tensor& t = tensor_of(arr, "array_get_shape");
-    if (ndim) *ndim = t.ndim();
-    if (shape) *shape = t.shape().data();
+    if (ndim)
+      *ndim = t.ndim();
+    if (shape)
+      *shape = t.shape().data();
   });
 }
 
@@ -71,8 +74,10 @@ int braid_array_get_dtype(braid_array arr, int32_t* dtype) {
 int braid_array_get_context(braid_array arr, int32_t* dev_type, int32_t* dev_id) {
   return guarded([&] {
     const Tensor& t = tensor_of(arr, "array_get_context");
-    if (dev_type) *dev_type = static_cast<int32_t>(t.ctx().type);
-    if (dev_id) *dev_id = t.ctx().id;
+    if (dev_type)
+      *dev_type = static_cast<int32_t>(t.ctx().type);
+    if (dev_id)
+      *dev_id = t.ctx().id;
   });
 }
 
@@ -100,17 +105,21 @@ int braid_array_copy_from_host(braid_array arr, const void* data, size_t nbytes)
     BRAID_CHECK(nbytes == t.nbytes(), kValue, "copy_from_host: got ", nbytes, " bytes, the array of shape ",
                 shape_str(t.shape()), " and dtype ", dtype_name(t.dtype()), " holds ", t.nbytes());
     BRAID_CHECK(data != nullptr || nbytes == 0, kValue, "copy_from_host: data is NULL");
-    if (nbytes == 0) return;
-    Tensor src = Tensor::from_external(const_cast<void*>(data), t.shape(), contiguous_strides(t.shape()),
-                                       t.dtype(), Context::cpu(), nullptr);
-    sync_access(t, true, [&] {
-      if (t.ctx().is_cpu()) {
-        copy_into(src, t);
-      } else {
-        BRAID_CHECK(t.is_contiguous(), kNotImplemented, "copy_from_host: a non-contiguous GPU view");
-        backend_for(t.ctx()).copy(t.raw_data(), t.ctx(), data, Context::cpu(), nbytes);
-      }
-    }, "copy_from_host");
+    if (nbytes == 0)
+      return;
+    Tensor src = Tensor::from_external(const_cast<void*>(data), t.shape(), contiguous_strides(t.shape()), t.dtype(),
+                                       Context::cpu(), nullptr);
+    sync_access(
+        t, true,
+        [&] {
+          if (t.ctx().is_cpu()) {
+            copy_into(src, t);
+          } else {
+            BRAID_CHECK(t.is_contiguous(), kNotImplemented, "copy_from_host: a non-contiguous GPU view");
+            backend_for(t.ctx()).copy(t.raw_data(), t.ctx(), data, Context::cpu(), nbytes);
+          }
+        },
+        "copy_from_host");
   });
 }
 
@@ -121,18 +130,22 @@ int braid_array_copy_to_host(braid_array arr, void* data, size_t nbytes) {
                 shape_str(t.shape()), " and dtype ", dtype_name(t.dtype()), " holds ", t.nbytes());
     BRAID_CHECK(data != nullptr || nbytes == 0, kValue, "copy_to_host: data is NULL");
     Engine::get().wait_for_var(t.var_ptr());
-    if (nbytes == 0) return;
-    Tensor dst = Tensor::from_external(data, t.shape(), contiguous_strides(t.shape()), t.dtype(), Context::cpu(),
-                                       nullptr);
+    if (nbytes == 0)
+      return;
+    Tensor dst =
+        Tensor::from_external(data, t.shape(), contiguous_strides(t.shape()), t.dtype(), Context::cpu(), nullptr);
     if (t.ctx().is_cpu()) {
       // Readers may run concurrently with us, and nothing writes t until we return: copy in this thread.
       copy_into(t, dst);
     } else {
       Tensor c = t;
-      sync_access(t, false, [&] {
-        BRAID_CHECK(c.is_contiguous(), kNotImplemented, "copy_to_host: a non-contiguous GPU view");
-        backend_for(c.ctx()).copy(data, Context::cpu(), c.raw_data(), c.ctx(), nbytes);
-      }, "copy_to_host");
+      sync_access(
+          t, false,
+          [&] {
+            BRAID_CHECK(c.is_contiguous(), kNotImplemented, "copy_to_host: a non-contiguous GPU view");
+            backend_for(c.ctx()).copy(data, Context::cpu(), c.raw_data(), c.ctx(), nbytes);
+          },
+          "copy_to_host");
     }
   });
 }
@@ -172,7 +185,8 @@ int braid_array_assign(braid_array dst, braid_array src) {
     BRAID_CHECK(b == d.shape(), kValue, "assign: a value of shape ", shape_str(s.shape()),
                 " cannot be broadcast to the target shape ", shape_str(d.shape()));
     std::vector<VarPtr> reads, writes{d.var_ptr()};
-    if (s.var_ptr() != d.var_ptr()) reads.push_back(s.var_ptr());
+    if (s.var_ptr() != d.var_ptr())
+      reads.push_back(s.var_ptr());
     // src and dst may overlap (x[1:] = x[:-1]): copy through a temporary then.
     bool overlap = s.var_ptr() == d.var_ptr();
     Engine::get().push(

@@ -10,20 +10,30 @@ namespace braid {
 namespace {
 thread_local std::string g_last_error;
 }
-void set_last_error(const std::string& msg) { g_last_error = msg; }
-const char* last_error() { return g_last_error.c_str(); }
+void set_last_error(const std::string& msg) {
+  g_last_error = msg;
+}
+const char* last_error() {
+  return g_last_error.c_str();
+}
 }  // namespace braid
 
 using namespace braid;
 
-const char* braid_get_last_error(void) { return last_error(); }
+const char* braid_get_last_error(void) {
+  return last_error();
+}
 
 int braid_get_version(int32_t* major, int32_t* minor, int32_t* patch, int32_t* abi) {
   return guarded([&] {
-    if (major) *major = kVersionMajor;
-    if (minor) *minor = kVersionMinor;
-    if (patch) *patch = kVersionPatch;
-    if (abi) *abi = kAbiVersion;
+    if (major)
+      *major = kVersionMajor;
+    if (minor)
+      *minor = kVersionMinor;
+    if (patch)
+      *patch = kVersionPatch;
+    if (abi)
+      *abi = kAbiVersion;
   });
 }
 

@@ -49,9 +49,9 @@ DType promote_types(DType a, DType b);
 
 template <typename T>
 struct dtype_of;
-#define BRAID_DTYPE_OF(T, D) \
-  template <>                \
-  struct dtype_of<T> {       \
+#define BRAID_DTYPE_OF(T, D)                 \
+  template <>                                \
+  struct dtype_of<T> {                       \
     static constexpr DType value = DType::D; \
   };
 BRAID_DTYPE_OF(float, kFloat32)
@@ -74,15 +74,24 @@ struct type_tag {
 template <typename Fn>
 decltype(auto) dispatch_dtype(DType t, Fn&& fn) {
   switch (t) {
-    case DType::kFloat32: return fn(type_tag<float>{});
-    case DType::kFloat64: return fn(type_tag<double>{});
-    case DType::kFloat16: return fn(type_tag<float16>{});
-    case DType::kBFloat16: return fn(type_tag<bfloat16>{});
-    case DType::kUInt8: return fn(type_tag<uint8_t>{});
-    case DType::kInt8: return fn(type_tag<int8_t>{});
-    case DType::kInt32: return fn(type_tag<int32_t>{});
-    case DType::kInt64: return fn(type_tag<int64_t>{});
-    case DType::kBool: return fn(type_tag<bool>{});
+    case DType::kFloat32:
+      return fn(type_tag<float>{});
+    case DType::kFloat64:
+      return fn(type_tag<double>{});
+    case DType::kFloat16:
+      return fn(type_tag<float16>{});
+    case DType::kBFloat16:
+      return fn(type_tag<bfloat16>{});
+    case DType::kUInt8:
+      return fn(type_tag<uint8_t>{});
+    case DType::kInt8:
+      return fn(type_tag<int8_t>{});
+    case DType::kInt32:
+      return fn(type_tag<int32_t>{});
+    case DType::kInt64:
+      return fn(type_tag<int64_t>{});
+    case DType::kBool:
+      return fn(type_tag<bool>{});
   }
   fail(ErrorKind::kType, "unknown dtype code ", static_cast<int>(t));
 }
@@ -91,10 +100,14 @@ decltype(auto) dispatch_dtype(DType t, Fn&& fn) {
 template <typename Fn>
 decltype(auto) dispatch_float(DType t, const char* op, Fn&& fn) {
   switch (t) {
-    case DType::kFloat32: return fn(type_tag<float>{});
-    case DType::kFloat64: return fn(type_tag<double>{});
-    case DType::kFloat16: return fn(type_tag<float16>{});
-    case DType::kBFloat16: return fn(type_tag<bfloat16>{});
+    case DType::kFloat32:
+      return fn(type_tag<float>{});
+    case DType::kFloat64:
+      return fn(type_tag<double>{});
+    case DType::kFloat16:
+      return fn(type_tag<float16>{});
+    case DType::kBFloat16:
+      return fn(type_tag<bfloat16>{});
     default:
       fail(ErrorKind::kType, op, ": expected a floating-point dtype, got ", dtype_name(t));
   }

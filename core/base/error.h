@@ -9,14 +9,14 @@ namespace braid {
 
 // Values are part of the C ABI (BRAID_ERR_*): append only.
 enum class ErrorKind : int {
-  kRuntime = 1,     // generic failure inside the core
-  kValue = 2,       // bad argument value (shape, axis, attribute)
-  kType = 3,        // wrong dtype or argument type
-  kIndex = 4,       // index out of range
-  kIO = 5,          // file missing, corrupt or truncated
+  kRuntime = 1,  // generic failure inside the core
+  kValue = 2,    // bad argument value (shape, axis, attribute)
+  kType = 3,     // wrong dtype or argument type
+  kIndex = 4,    // index out of range
+  kIO = 5,       // file missing, corrupt or truncated
   kNotImplemented = 6,
-  kDevice = 7,      // device unavailable or mixed devices
-  kMemory = 8,      // allocation failed
+  kDevice = 7,  // device unavailable or mixed devices
+  kMemory = 8,  // allocation failed
 };
 
 class Error : public std::runtime_error {
@@ -55,5 +55,6 @@ template <typename... Args>
 // Checks a condition and throws a braid::Error of the given kind with the remaining arguments as message.
 #define BRAID_CHECK(cond, kind, ...)                        \
   do {                                                      \
-    if (!(cond)) ::braid::fail(::braid::ErrorKind::kind, __VA_ARGS__); \
+    if (!(cond))                                            \
+      ::braid::fail(::braid::ErrorKind::kind, __VA_ARGS__); \
   } while (0)

@@ -30,7 +30,8 @@ struct float16 {
     if (mag >= 0x7f800000u) {  // inf or nan
       return static_cast<uint16_t>(sign | 0x7c00u | (mag > 0x7f800000u ? 0x200u : 0u));
     }
-    if (mag >= 0x477ff000u) return static_cast<uint16_t>(sign | 0x7c00u);  // overflows to inf
+    if (mag >= 0x477ff000u)
+      return static_cast<uint16_t>(sign | 0x7c00u);  // overflows to inf
     if (mag < 0x38800000u) {  // subnormal or zero in half: round to nearest even via float add trick
       float a = bits_float(mag) + 0.5f;
       return static_cast<uint16_t>(sign | (float_bits(a) - 0x3f000000u));
@@ -47,7 +48,8 @@ struct float16 {
       float v = static_cast<float>(man) * (1.0f / 16777216.0f);  // man * 2^-24
       return bits_float(float_bits(v) | sign);
     }
-    if (exp == 31) return bits_float(sign | 0x7f800000u | (man << 13));
+    if (exp == 31)
+      return bits_float(sign | 0x7f800000u | (man << 13));
     return bits_float(sign | ((exp + 112u) << 23) | (man << 13));
   }
 };
@@ -61,7 +63,8 @@ struct bfloat16 {
 
   static uint16_t from_float(float f) {
     uint32_t x = float_bits(f);
-    if ((x & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((x >> 16) | 0x40u);  // quiet nan
+    if ((x & 0x7fffffffu) > 0x7f800000u)
+      return static_cast<uint16_t>((x >> 16) | 0x40u);  // quiet nan
     uint32_t rounding = 0x7fffu + ((x >> 16) & 1u);
     return static_cast<uint16_t>((x + rounding) >> 16);
   }

@@ -8,7 +8,8 @@ namespace braid {
 
 int64_t shape_numel(const Shape& s) {
   int64_t n = 1;
-  for (int64_t d : s) n *= d;
+  for (int64_t d : s)
+    n *= d;
   return n;
 }
 
@@ -25,18 +26,20 @@ Shape contiguous_strides(const Shape& s) {
 std::string shape_str(const Shape& s) {
   std::string r = "(";
   for (size_t i = 0; i < s.size(); ++i) {
-    if (i) r += ", ";
+    if (i)
+      r += ", ";
     r += std::to_string(s[i]);
   }
-  if (s.size() == 1) r += ",";
+  if (s.size() == 1)
+    r += ",";
   return r + ")";
 }
 
 int normalize_axis(int64_t axis, int ndim, const char* op, const char* arg) {
   int64_t a = axis < 0 ? axis + ndim : axis;
   if (a < 0 || a >= ndim) {
-    fail(ErrorKind::kValue, op, ": ", arg, "=", axis, " is out of range for an array of ndim ", ndim,
-         " (expected ", -ndim, " <= ", arg, " < ", ndim, ")");
+    fail(ErrorKind::kValue, op, ": ", arg, "=", axis, " is out of range for an array of ndim ", ndim, " (expected ",
+         -ndim, " <= ", arg, " < ", ndim, ")");
   }
   return static_cast<int>(a);
 }
@@ -78,8 +81,8 @@ Shape resolve_reshape(const Shape& in_shape, const std::vector<int64_t>& spec_in
     spec = r;
   }
   auto bad = [&](const std::string& why) {
-    fail(ErrorKind::kValue, op, ": cannot reshape an array of shape ", shape_str(in_shape), " with shape=",
-         shape_str(spec_in), ": ", why);
+    fail(ErrorKind::kValue, op, ": cannot reshape an array of shape ", shape_str(in_shape),
+         " with shape=", shape_str(spec_in), ": ", why);
   };
   Shape out;
   int infer_at = -1;
@@ -90,25 +93,33 @@ Shape resolve_reshape(const Shape& in_shape, const std::vector<int64_t>& spec_in
       out.push_back(v);
       ++src;
     } else if (v == 0) {
-      if (src >= in.size()) bad("0 refers past the input's last dimension");
+      if (src >= in.size())
+        bad("0 refers past the input's last dimension");
       out.push_back(in[src++]);
     } else if (v == -1) {
-      if (infer_at >= 0) bad("more than one -1");
+      if (infer_at >= 0)
+        bad("more than one -1");
       infer_at = static_cast<int>(out.size());
       out.push_back(1);
       ++src;
     } else if (v == -2) {
-      while (src < in.size()) out.push_back(in[src++]);
+      while (src < in.size())
+        out.push_back(in[src++]);
     } else if (v == -3) {
-      if (src + 1 >= in.size()) bad("-3 needs two input dimensions to merge");
+      if (src + 1 >= in.size())
+        bad("-3 needs two input dimensions to merge");
       out.push_back(in[src] * in[src + 1]);
       src += 2;
     } else if (v == -4) {
-      if (i + 2 >= spec.size() || src >= in.size()) bad("-4 needs two following values and an input dimension");
+      if (i + 2 >= spec.size() || src >= in.size())
+        bad("-4 needs two following values and an input dimension");
       int64_t d = in[src++], a = spec[i + 1], b = spec[i + 2];
-      if (a == -1 && b > 0) a = d / b;
-      if (b == -1 && a > 0) b = d / a;
-      if (a <= 0 || b <= 0 || a * b != d) bad(str_cat("-4 cannot split ", d, " into ", spec[i + 1], " x ", spec[i + 2]));
+      if (a == -1 && b > 0)
+        a = d / b;
+      if (b == -1 && a > 0)
+        b = d / a;
+      if (a <= 0 || b <= 0 || a * b != d)
+        bad(str_cat("-4 cannot split ", d, " into ", spec[i + 1], " x ", spec[i + 2]));
       out.push_back(a);
       out.push_back(b);
       i += 2;
@@ -120,13 +131,17 @@ Shape resolve_reshape(const Shape& in_shape, const std::vector<int64_t>& spec_in
   if (infer_at >= 0) {
     int64_t known = 1;
     for (size_t i = 0; i < out.size(); ++i) {
-      if (static_cast<int>(i) != infer_at) known *= out[i];
+      if (static_cast<int>(i) != infer_at)
+        known *= out[i];
     }
-    if (known == 0 || total % known != 0) bad("the -1 dimension cannot be inferred");
+    if (known == 0 || total % known != 0)
+      bad("the -1 dimension cannot be inferred");
     out[infer_at] = total / known;
   }
-  if (shape_numel(out) != total) bad(str_cat("sizes differ (", total, " vs ", shape_numel(out), " elements)"));
-  if (reverse) std::reverse(out.begin(), out.end());
+  if (shape_numel(out) != total)
+    bad(str_cat("sizes differ (", total, " vs ", shape_numel(out), " elements)"));
+  if (reverse)
+    std::reverse(out.begin(), out.end());
   return out;
 }
 

@@ -73,8 +73,8 @@ class Engine {
   // tiny marks an op that costs less than handing it to another thread (a few microseconds). When its
   // variables are free and the device's workers have nothing queued, the threaded engine runs it in the
   // calling thread instead; the ordering and error rules are the same either way.
-  virtual void push(AsyncFn fn, Context ctx, std::vector<VarPtr> reads, std::vector<VarPtr> writes,
-                    const char* name, bool tiny = false) = 0;
+  virtual void push(AsyncFn fn, Context ctx, std::vector<VarPtr> reads, std::vector<VarPtr> writes, const char* name,
+                    bool tiny = false) = 0;
   // Blocks until every write pushed so far to var has finished; throws the error stored on var, if any.
   virtual void wait_for_var(const VarPtr& var) = 0;
   // Blocks until all pushed operations have finished; throws the first error not yet reported, once.

@@ -45,13 +45,15 @@ AsyncErrorPtr EngineBase::execute(OprBlock* op) {
   if (err) {
     record_error(op, err, true);
   } else {
-    for (const VarPtr& v : op->writes) v->error_.reset();
+    for (const VarPtr& v : op->writes)
+      v->error_.reset();
   }
   return err;
 }
 
 void EngineBase::record_error(OprBlock* op, const AsyncErrorPtr& err, bool fresh) {
-  for (const VarPtr& v : op->writes) v->error_ = err;
+  for (const VarPtr& v : op->writes)
+    v->error_ = err;
   if (fresh) {
     std::lock_guard<std::mutex> lk(errors_mu_);
     unreported_.push_back(err);
@@ -59,7 +61,8 @@ void EngineBase::record_error(OprBlock* op, const AsyncErrorPtr& err, bool fresh
 }
 
 void EngineBase::raise_if_error(const AsyncErrorPtr& err) {
-  if (!err) return;
+  if (!err)
+    return;
   {
     std::lock_guard<std::mutex> lk(errors_mu_);
     unreported_.erase(std::remove(unreported_.begin(), unreported_.end(), err), unreported_.end());
@@ -71,7 +74,8 @@ void EngineBase::raise_first_unreported() {
   AsyncErrorPtr first;
   {
     std::lock_guard<std::mutex> lk(errors_mu_);
-    if (unreported_.empty()) return;
+    if (unreported_.empty())
+      return;
     first = unreported_.front();
     unreported_.clear();
   }
@@ -82,7 +86,8 @@ Engine& Engine::get() {
   // Never destroyed: worker threads may still release arrays while static destructors run at exit.
   static Engine* engine = [] {
     const char* t = std::getenv("BRAID_ENGINE_TYPE");
-    if (t && std::strcmp(t, "NaiveEngine") == 0) return make_naive_engine();
+    if (t && std::strcmp(t, "NaiveEngine") == 0)
+      return make_naive_engine();
     return make_threaded_engine();
   }();
   return *engine;

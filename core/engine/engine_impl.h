@@ -12,11 +12,11 @@ struct OprBlock {
   AsyncFn fn;
   Context ctx;
   const char* name;
-  std::vector<VarPtr> reads;   // as pushed: also used to carry errors forward
+  std::vector<VarPtr> reads;  // as pushed: also used to carry errors forward
   std::vector<VarPtr> writes;
-  std::atomic<int> wait{0};    // grants still missing (+1 while the push is registering)
-  bool run_inline = false;     // tiny bookkeeping ops (sync points) run in whichever thread grants them
-  bool no_skip = false;        // sync points run even when an input carries an error, or their waiter never wakes
+  std::atomic<int> wait{0};  // grants still missing (+1 while the push is registering)
+  bool run_inline = false;   // tiny bookkeeping ops (sync points) run in whichever thread grants them
+  bool no_skip = false;      // sync points run even when an input carries an error, or their waiter never wakes
 };
 
 // Error bookkeeping common to both engines.

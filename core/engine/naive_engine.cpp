@@ -15,7 +15,8 @@ class NaiveEngine final : public EngineBase {
     op.reads = std::move(reads);
     op.writes = std::move(writes);
     std::lock_guard<std::recursive_mutex> lk(mu_);  // ops from several Python threads still run one at a time
-    if (execute(&op) && !op.writes.empty()) raise_if_error(op.writes.front());
+    if (execute(&op) && !op.writes.empty())
+      raise_if_error(op.writes.front());
   }
   void wait_for_var(const VarPtr& var) override {
     std::lock_guard<std::recursive_mutex> lk(mu_);  // an op pushed from another thread may be writing var
@@ -29,6 +30,8 @@ class NaiveEngine final : public EngineBase {
   std::recursive_mutex mu_;
 };
 
-Engine* make_naive_engine() { return new NaiveEngine(); }
+Engine* make_naive_engine() {
+  return new NaiveEngine();
+}
 
 }  // namespace braid

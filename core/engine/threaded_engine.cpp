@@ -21,7 +21,8 @@ namespace {
 
 int env_int(const char* name, int fallback) {
   const char* v = std::getenv(name);
-  if (!v || !*v) return fallback;
+  if (!v || !*v)
+    return fallback;
   int x = std::atoi(v);
   return x > 0 ? x : fallback;
 }
@@ -64,7 +65,8 @@ class ThreadedEngine final : public EngineBase {
 
     int deps = 0;
     for (const VarPtr& r : op->reads) {
-      if (!contains(op->writes, r)) ++deps;
+      if (!contains(op->writes, r))
+        ++deps;
     }
     deps += static_cast<int>(op->writes.size());
     op->wait.store(deps + 1, std::memory_order_relaxed);
@@ -75,15 +77,18 @@ class ThreadedEngine final : public EngineBase {
       // two ops listing the same vars in opposite orders could each get one grant and queue for the other.
       std::lock_guard<std::mutex> lk(register_mu_);
       for (const VarPtr& r : op->reads) {
-        if (!contains(op->writes, r) && append(r.get(), op, false)) ++granted;
+        if (!contains(op->writes, r) && append(r.get(), op, false))
+          ++granted;
       }
       for (const VarPtr& w : op->writes) {
-        if (append(w.get(), op, true)) ++granted;
+        if (append(w.get(), op, true))
+          ++granted;
       }
     }
     if (op->wait.fetch_sub(granted + 1, std::memory_order_acq_rel) == granted + 1) {
       // All grants at push time: a tiny op runs here when the workers are idle, saving the hand-off.
-      if (tiny && pool.num_ready.load(std::memory_order_relaxed) == 0) op->run_inline = true;
+      if (tiny && pool.num_ready.load(std::memory_order_relaxed) == 0)
+        op->run_inline = true;
       dispatch(pool, op);
     }
   }
@@ -96,7 +101,8 @@ class ThreadedEngine final : public EngineBase {
     {
       std::lock_guard<std::mutex> lk(var->mu_);
       busy = var->pending_writes_ > 0;
-      if (!busy) err = var->error_;  // no write is granted or queued, and none can start while we hold mu_
+      if (!busy)
+        err = var->error_;  // no write is granted or queued, and none can start while we hold mu_
     }
     if (busy) {
       // A reader of var: it runs only after every write pushed so far.
@@ -142,13 +148,15 @@ class ThreadedEngine final : public EngineBase {
   // A var listed twice (x + x, or two output views of one array) would make the op queue behind itself.
   static void drop_repeats(std::vector<VarPtr>* vs) {
     for (size_t i = 1; i < vs->size(); ++i) {
-      if (std::find(vs->begin(), vs->begin() + i, (*vs)[i]) != vs->begin() + i) vs->erase(vs->begin() + i--);
+      if (std::find(vs->begin(), vs->begin() + i, (*vs)[i]) != vs->begin() + i)
+        vs->erase(vs->begin() + i--);
     }
   }
 
   static bool contains(const std::vector<VarPtr>& vs, const VarPtr& v) {
     for (const VarPtr& x : vs) {
-      if (x == v) return true;
+      if (x == v)
+        return true;
     }
     return false;
   }
@@ -156,7 +164,8 @@ class ThreadedEngine final : public EngineBase {
   // Queues op on v; returns true when the grant is immediate.
   bool append(Var* v, OprBlock* op, bool write) {
     std::lock_guard<std::mutex> lk(v->mu_);
-    if (write) v->pending_writes_++;
+    if (write)
+      v->pending_writes_++;
     bool free_now = v->head_ == nullptr && !v->writer_running_ && (!write || v->running_readers_ == 0);
     if (free_now) {
       if (write) {
@@ -187,9 +196,11 @@ class ThreadedEngine final : public EngineBase {
     }
     while (v->head_ && !v->writer_running_) {
       Var::Waiter* w = v->head_;
-      if (w->write && v->running_readers_ > 0) break;
+      if (w->write && v->running_readers_ > 0)
+        break;
       v->head_ = w->next;
-      if (!v->head_) v->tail_ = nullptr;
+      if (!v->head_)
+        v->tail_ = nullptr;
       if (w->write) {
         v->writer_running_ = true;
       } else {
@@ -197,23 +208,28 @@ class ThreadedEngine final : public EngineBase {
       }
       granted->push_back(w->op);
       delete w;
-      if (v->writer_running_) break;
+      if (v->writer_running_)
+        break;
     }
   }
 
   void finish(OprBlock* op) {
     std::vector<OprBlock*> granted;
     for (const VarPtr& r : op->reads) {
-      if (!contains(op->writes, r)) release(r.get(), false, &granted);
+      if (!contains(op->writes, r))
+        release(r.get(), false, &granted);
     }
-    for (const VarPtr& w : op->writes) release(w.get(), true, &granted);
+    for (const VarPtr& w : op->writes)
+      release(w.get(), true, &granted);
     for (OprBlock* g : granted) {
-      if (g->wait.fetch_sub(1, std::memory_order_acq_rel) == 1) dispatch(pool_for(g->ctx), g);
+      if (g->wait.fetch_sub(1, std::memory_order_acq_rel) == 1)
+        dispatch(pool_for(g->ctx), g);
     }
     delete op;  // drops the op's references to arrays: their memory returns to the pool here
     if (pending_.fetch_sub(1, std::memory_order_acq_rel) <= max_pending_ / 2 + 1) {
       std::lock_guard<std::mutex> lk(done_mu_);
-      if (waiters_) done_cv_.notify_all();
+      if (waiters_)
+        done_cv_.notify_all();
     }
   }
 
@@ -230,18 +246,22 @@ class ThreadedEngine final : public EngineBase {
       pool.num_ready.fetch_add(1, std::memory_order_release);
       wake = pool.sleeping > 0;
     }
-    if (wake) pool.cv.notify_one();
+    if (wake)
+      pool.cv.notify_one();
   }
 
   // Waits briefly for new work before sleeping. Eager code pushes small ops back to back: a worker that went
   // to sleep after each one would cost the pushing thread a futex wake-up (several microseconds) per op.
   void spin_for_work(Pool* pool) {
-    if (spin_us_ <= 0) return;
+    if (spin_us_ <= 0)
+      return;
     auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(spin_us_);
     for (int i = 1;; ++i) {
-      if (pool->num_ready.load(std::memory_order_acquire) > 0) return;
+      if (pool->num_ready.load(std::memory_order_acquire) > 0)
+        return;
       cpu_relax();
-      if ((i & 63) == 0 && std::chrono::steady_clock::now() > until) return;
+      if ((i & 63) == 0 && std::chrono::steady_clock::now() > until)
+        return;
     }
   }
 
@@ -253,7 +273,8 @@ class ThreadedEngine final : public EngineBase {
 
   void worker_loop(Pool* pool) {
     for (;;) {
-      if (pool->num_ready.load(std::memory_order_acquire) == 0) spin_for_work(pool);
+      if (pool->num_ready.load(std::memory_order_acquire) == 0)
+        spin_for_work(pool);
       OprBlock* op;
       {
         std::unique_lock<std::mutex> lk(pool->mu);
@@ -275,13 +296,15 @@ class ThreadedEngine final : public EngineBase {
     int t = ctx.type == DeviceType::kCPU ? 0 : 1;
     int id = std::min(std::max(ctx.id, 0), kMaxDevicesPerType - 1);
     Pool* p = pools_[t][id].load(std::memory_order_acquire);
-    if (p) return *p;
+    if (p)
+      return *p;
     std::lock_guard<std::mutex> lk(pools_mu_);
     p = pools_[t][id].load(std::memory_order_relaxed);
     if (!p) {
       p = new Pool();
       int n = ctx.type == DeviceType::kCPU ? cpu_workers_ : 1;
-      for (int i = 0; i < n; ++i) std::thread(&ThreadedEngine::worker_loop, this, p).detach();
+      for (int i = 0; i < n; ++i)
+        std::thread(&ThreadedEngine::worker_loop, this, p).detach();
       pools_[t][id].store(p, std::memory_order_release);
     }
     return *p;
@@ -293,7 +316,8 @@ class ThreadedEngine final : public EngineBase {
     int64_t n = pending_.load(std::memory_order_relaxed);
     for (;;) {
       while (n < max_pending_) {
-        if (pending_.compare_exchange_weak(n, n + 1, std::memory_order_relaxed)) return;
+        if (pending_.compare_exchange_weak(n, n + 1, std::memory_order_relaxed))
+          return;
       }
       std::unique_lock<std::mutex> lk(done_mu_);
       waiters_++;
@@ -305,7 +329,7 @@ class ThreadedEngine final : public EngineBase {
 
   const int64_t max_pending_;
   const int cpu_workers_;
-  const int spin_us_;  // how long an idle worker polls for work before sleeping
+  const int spin_us_;       // how long an idle worker polls for work before sleeping
   const bool inline_tiny_;  // BRAID_ENGINE_INLINE_TINY=0 sends every op to the workers
   std::atomic<int64_t> pending_{0};
   std::mutex done_mu_;
@@ -316,6 +340,8 @@ class ThreadedEngine final : public EngineBase {
   std::atomic<Pool*> pools_[2][kMaxDevicesPerType] = {};
 };
 
-Engine* make_threaded_engine() { return new ThreadedEngine(); }
+Engine* make_threaded_engine() {
+  return new ThreadedEngine();
+}
 
 }  // namespace braid

@@ -13,10 +13,12 @@ namespace {
 
 template <typename C>
 C int_pow(C base, C exp) {
-  if (exp < 0) return base == 1 ? 1 : (base == -1 ? ((exp & 1) ? -1 : 1) : 0);
+  if (exp < 0)
+    return base == 1 ? 1 : (base == -1 ? ((exp & 1) ? -1 : 1) : 0);
   C r = 1;
   while (exp) {
-    if (exp & 1) r *= base;
+    if (exp & 1)
+      r *= base;
     base *= base;
     exp >>= 1;
   }
@@ -25,100 +27,156 @@ C int_pow(C base, C exp) {
 
 // Each functor computes in the compute type C of the (promoted) dtype.
 struct Add {
-  template <typename C> C operator()(C a, C b) const { return static_cast<C>(a + b); }
+  template <typename C>
+  C operator()(C a, C b) const {
+    return static_cast<C>(a + b);
+  }
 };
 struct Sub {
-  template <typename C> C operator()(C a, C b) const {
-    if constexpr (std::is_same<C, bool>::value) return a != b;
-    else return static_cast<C>(a - b);
+  template <typename C>
+  C operator()(C a, C b) const {
+    if constexpr (std::is_same<C, bool>::value)
+      return a != b;
+    else
+      return static_cast<C>(a - b);
   }
 };
 struct Mul {
-  template <typename C> C operator()(C a, C b) const { return static_cast<C>(a * b); }
+  template <typename C>
+  C operator()(C a, C b) const {
+    return static_cast<C>(a * b);
+  }
 };
 struct Div {
-  template <typename C> C operator()(C a, C b) const {
-    if constexpr (std::is_floating_point<C>::value) return a / b;
-    else if constexpr (std::is_same<C, bool>::value) return a && b;
+  template <typename C>
+  C operator()(C a, C b) const {
+    if constexpr (std::is_floating_point<C>::value)
+      return a / b;
+    else if constexpr (std::is_same<C, bool>::value)
+      return a && b;
     // b == -1 is negation: a / -1 traps for the most negative value on x86.
-    else if constexpr (std::is_signed<C>::value) return b == 0 ? C(0) : b == -1 ? static_cast<C>(0 - a) : static_cast<C>(a / b);
-    else return b == 0 ? C(0) : static_cast<C>(a / b);
+    else if constexpr (std::is_signed<C>::value)
+      return b == 0 ? C(0) : b == -1 ? static_cast<C>(0 - a) : static_cast<C>(a / b);
+    else
+      return b == 0 ? C(0) : static_cast<C>(a / b);
   }
 };
 struct Mod {  // Python's sign convention: the result takes the divisor's sign
-  template <typename C> C operator()(C a, C b) const {
+  template <typename C>
+  C operator()(C a, C b) const {
     if constexpr (std::is_floating_point<C>::value) {
-      if (b == 0) return std::numeric_limits<C>::quiet_NaN();
+      if (b == 0)
+        return std::numeric_limits<C>::quiet_NaN();
       C r = std::fmod(a, b);
       return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
     } else if constexpr (std::is_same<C, bool>::value) {
       return false;
     } else {
-      if (b == 0 || (std::is_signed<C>::value && b == C(-1))) return 0;
+      if (b == 0 || (std::is_signed<C>::value && b == C(-1)))
+        return 0;
       C r = static_cast<C>(a % b);
       return (r != 0 && ((r < 0) != (b < 0))) ? static_cast<C>(r + b) : r;
     }
   }
 };
 struct Pow {
-  template <typename C> C operator()(C a, C b) const {
-    if constexpr (std::is_floating_point<C>::value) return std::pow(a, b);
-    else if constexpr (std::is_same<C, bool>::value) return a || !b;
-    else return int_pow<C>(a, b);
+  template <typename C>
+  C operator()(C a, C b) const {
+    if constexpr (std::is_floating_point<C>::value)
+      return std::pow(a, b);
+    else if constexpr (std::is_same<C, bool>::value)
+      return a || !b;
+    else
+      return int_pow<C>(a, b);
   }
 };
 struct Maximum {
-  template <typename C> C operator()(C a, C b) const {
+  template <typename C>
+  C operator()(C a, C b) const {
     if constexpr (std::is_floating_point<C>::value) {
-      if (std::isnan(a) || std::isnan(b)) return std::numeric_limits<C>::quiet_NaN();
+      if (std::isnan(a) || std::isnan(b))
+        return std::numeric_limits<C>::quiet_NaN();
     }
     return a > b ? a : b;
   }
 };
 struct Minimum {
-  template <typename C> C operator()(C a, C b) const {
+  template <typename C>
+  C operator()(C a, C b) const {
     if constexpr (std::is_floating_point<C>::value) {
-      if (std::isnan(a) || std::isnan(b)) return std::numeric_limits<C>::quiet_NaN();
+      if (std::isnan(a) || std::isnan(b))
+        return std::numeric_limits<C>::quiet_NaN();
     }
     return a < b ? a : b;
   }
 };
 struct Hypot {
-  template <typename C> C operator()(C a, C b) const {
+  template <typename C>
+  C operator()(C a, C b) const {
     return static_cast<C>(std::hypot(static_cast<double>(a), static_cast<double>(b)));
   }
 };
 struct Equal {
-  template <typename C> C operator()(C a, C b) const { return static_cast<C>(a == b); }
+  template <typename C>
+  C operator()(C a, C b) const {
+    return static_cast<C>(a == b);
+  }
 };
 struct NotEqual {
-  template <typename C> C operator()(C a, C b) const { return static_cast<C>(a != b); }
+  template <typename C>
+  C operator()(C a, C b) const {
+    return static_cast<C>(a != b);
+  }
 };
 struct Greater {
-  template <typename C> C operator()(C a, C b) const { return static_cast<C>(a > b); }
+  template <typename C>
+  C operator()(C a, C b) const {
+    return static_cast<C>(a > b);
+  }
 };
 struct GreaterEqual {
-  template <typename C> C operator()(C a, C b) const { return static_cast<C>(a >= b); }
+  template <typename C>
+  C operator()(C a, C b) const {
+    return static_cast<C>(a >= b);
+  }
 };
 struct Lesser {
-  template <typename C> C operator()(C a, C b) const { return static_cast<C>(a < b); }
+  template <typename C>
+  C operator()(C a, C b) const {
+    return static_cast<C>(a < b);
+  }
 };
 struct LesserEqual {
-  template <typename C> C operator()(C a, C b) const { return static_cast<C>(a <= b); }
+  template <typename C>
+  C operator()(C a, C b) const {
+    return static_cast<C>(a <= b);
+  }
 };
 struct LogicalAnd {
-  template <typename C> C operator()(C a, C b) const { return static_cast<C>(a != C(0) && b != C(0)); }
+  template <typename C>
+  C operator()(C a, C b) const {
+    return static_cast<C>(a != C(0) && b != C(0));
+  }
 };
 struct LogicalOr {
-  template <typename C> C operator()(C a, C b) const { return static_cast<C>(a != C(0) || b != C(0)); }
+  template <typename C>
+  C operator()(C a, C b) const {
+    return static_cast<C>(a != C(0) || b != C(0));
+  }
 };
 struct LogicalXor {
-  template <typename C> C operator()(C a, C b) const { return static_cast<C>((a != C(0)) != (b != C(0))); }
+  template <typename C>
+  C operator()(C a, C b) const {
+    return static_cast<C>((a != C(0)) != (b != C(0)));
+  }
 };
 // The reversed forms used by scalar ops whose scalar is the left operand.
 template <typename F>
 struct Reversed {
-  template <typename C> C operator()(C a, C b) const { return F()(b, a); }
+  template <typename C>
+  C operator()(C a, C b) const {
+    return F()(b, a);
+  }
 };
 
 template <typename F>
@@ -163,7 +221,8 @@ void add_binary(Registry& r, const std::string& name, const std::string& what, c
                  .set_infer(infer_broadcast)
                  .set_cpu([](const OpContext&, const OpAttrs&, const std::vector<Tensor>& in,
                              const std::vector<Tensor>& out) { binary_kernel<F>(in[0], in[1], out[0]); });
-  if (mx_alias) d.alias(mx_alias);
+  if (mx_alias)
+    d.alias(mx_alias);
   r.add("elemwise_" + name)
       .describe("Elementwise " + what + " of two arrays of the same shape.")
       .inputs({"lhs", "rhs"})

@@ -14,7 +14,8 @@ void fill_with(const Tensor& out, F value_at) {
     using T = typename decltype(tag)::type;
     T* p = out.data<T>();
     parallel_for(out.numel(), kParallelGrain, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) p[i] = static_cast<T>(value_at(i));
+      for (int64_t i = b; i < e; ++i)
+        p[i] = static_cast<T>(value_at(i));
     });
   });
 }
@@ -39,19 +40,22 @@ void infer_like(const OpAttrs& a, const std::vector<TensorMeta>& in, std::vector
 // Attribute order is MXNet's signature order: nd.full(shape, value, ctx, dtype).
 OpDef& constant_op(Registry& r, const std::string& name, const std::string& doc, bool with_value = false) {
   OpDef& d = r.add(name).describe(doc).inputs({}).attr_tuple("shape", {}, "output shape");
-  if (with_value) d.attr_float("value", 0.0, "fill value");
+  if (with_value)
+    d.attr_float("value", 0.0, "fill value");
   return d.attr_dtype("dtype", DType::kFloat32, "output dtype").set_infer(infer_from_shape_attr);
 }
 
 }  // namespace
 
 void register_init_ops(Registry& r) {
-  constant_op(r, "zeros", "An array of zeros.").alias("_zeros").set_cpu(
-      [](const OpContext&, const OpAttrs&, const std::vector<Tensor>&, const std::vector<Tensor>& out) {
+  constant_op(r, "zeros", "An array of zeros.")
+      .alias("_zeros")
+      .set_cpu([](const OpContext&, const OpAttrs&, const std::vector<Tensor>&, const std::vector<Tensor>& out) {
         fill_with(out[0], [](int64_t) { return 0; });
       });
-  constant_op(r, "ones", "An array of ones.").alias("_ones").set_cpu(
-      [](const OpContext&, const OpAttrs&, const std::vector<Tensor>&, const std::vector<Tensor>& out) {
+  constant_op(r, "ones", "An array of ones.")
+      .alias("_ones")
+      .set_cpu([](const OpContext&, const OpAttrs&, const std::vector<Tensor>&, const std::vector<Tensor>& out) {
         fill_with(out[0], [](int64_t) { return 1; });
       });
   constant_op(r, "full", "An array filled with value.", true)
@@ -89,8 +93,9 @@ void register_init_ops(Registry& r) {
 
   r.add("arange")
       .alias("_arange")
-      .describe("Evenly spaced values in [start, stop) with step; stop=None means [0, start). Each value is "
-                "repeated `repeat` times.")
+      .describe(
+          "Evenly spaced values in [start, stop) with step; stop=None means [0, start). Each value is "
+          "repeated `repeat` times.")
       .inputs({})
       .attr_float("start", 0.0, "first value (or the end when stop is None)")
       .attr_float_optional("stop", "end, exclusive (None: start is the end and 0 the start)")
@@ -108,7 +113,8 @@ void register_init_ops(Registry& r) {
         BRAID_CHECK(step != 0, kValue, "arange: step must not be 0");
         BRAID_CHECK(a.get_int("repeat") >= 1, kValue, "arange: repeat must be >= 1, got ", a.get_int("repeat"));
         int64_t n = static_cast<int64_t>(std::ceil((stop - start) / step));
-        if (n < 0) n = 0;
+        if (n < 0)
+          n = 0;
         (*out)[0].shape = {n * a.get_int("repeat")};
         (*out)[0].dtype = a.get_dtype("dtype");
       })

@@ -28,7 +28,8 @@ RngState& rng_state(Context ctx) {
   static RngState states[2][kMaxDevicesPerType];
   static const bool seeded = [] {  // unseeded streams start as after random_seed(0)
     for (int t = 0; t < 2; ++t) {
-      for (int i = 0; i < kMaxDevicesPerType; ++i) states[t][i].seed = stream_key(0, t, i);
+      for (int i = 0; i < kMaxDevicesPerType; ++i)
+        states[t][i].seed = stream_key(0, t, i);
     }
     return true;
   }();
@@ -38,26 +39,31 @@ RngState& rng_state(Context ctx) {
 
 const char* kind_name(AttrKind k) {
   switch (k) {
-    case AttrKind::kInt: return "an int";
-    case AttrKind::kFloat: return "a float";
-    case AttrKind::kBool: return "a bool";
-    case AttrKind::kString: return "a string";
-    case AttrKind::kTuple: return "a tuple of ints";
-    case AttrKind::kDType: return "a dtype";
+    case AttrKind::kInt:
+      return "an int";
+    case AttrKind::kFloat:
+      return "a float";
+    case AttrKind::kBool:
+      return "a bool";
+    case AttrKind::kString:
+      return "a string";
+    case AttrKind::kTuple:
+      return "a tuple of ints";
+    case AttrKind::kDType:
+      return "a dtype";
   }
   return "?";
 }
 
 const AttrSpec& spec_at(const OpAttrs& attrs, int index) {
   const OpDef* op = attrs.op();
-  BRAID_CHECK(index >= 0 && index < static_cast<int>(op->attrs.size()), kValue, op->name, ": attribute index ",
-              index, " is out of range (the op has ", op->attrs.size(), " attributes)");
+  BRAID_CHECK(index >= 0 && index < static_cast<int>(op->attrs.size()), kValue, op->name, ": attribute index ", index,
+              " is out of range (the op has ", op->attrs.size(), " attributes)");
   return op->attrs[index];
 }
 
 [[noreturn]] void wrong_kind(const OpAttrs& attrs, const AttrSpec& s, const char* given) {
-  fail(ErrorKind::kType, attrs.op()->name, ": attribute '", s.name, "' expects ", kind_name(s.kind), ", got ",
-       given);
+  fail(ErrorKind::kType, attrs.op()->name, ": attribute '", s.name, "' expects ", kind_name(s.kind), ", got ", given);
 }
 
 }  // namespace
@@ -67,11 +73,20 @@ void set_attr_int(OpAttrs& attrs, int index, int64_t v) {
   AttrValue& a = attrs.values()[index];
   a.none = false;
   switch (s.kind) {
-    case AttrKind::kInt: a.i = v; return;
-    case AttrKind::kBool: a.i = v != 0; return;
-    case AttrKind::kFloat: a.f = static_cast<double>(v); return;
-    case AttrKind::kTuple: a.tuple.assign(1, v); return;  // MXNet accepts axis=1 where a tuple is expected
-    default: wrong_kind(attrs, s, "an int");
+    case AttrKind::kInt:
+      a.i = v;
+      return;
+    case AttrKind::kBool:
+      a.i = v != 0;
+      return;
+    case AttrKind::kFloat:
+      a.f = static_cast<double>(v);
+      return;
+    case AttrKind::kTuple:
+      a.tuple.assign(1, v);
+      return;  // MXNet accepts axis=1 where a tuple is expected
+    default:
+      wrong_kind(attrs, s, "an int");
   }
 }
 
@@ -107,7 +122,8 @@ void set_attr_string(OpAttrs& attrs, int index, const char* v) {
     a.i = static_cast<int64_t>(dtype_from_name(v));
     return;
   }
-  if (s.kind != AttrKind::kString) wrong_kind(attrs, s, "a string");
+  if (s.kind != AttrKind::kString)
+    wrong_kind(attrs, s, "a string");
   if (!s.choices.empty()) {
     bool ok = false;
     std::string allowed;
@@ -115,8 +131,7 @@ void set_attr_string(OpAttrs& attrs, int index, const char* v) {
       ok = ok || c == v;
       allowed += (allowed.empty() ? "'" : ", '") + c + "'";
     }
-    BRAID_CHECK(ok, kValue, attrs.op()->name, ": attribute '", s.name, "' must be one of ", allowed, ", got '", v,
-                "'");
+    BRAID_CHECK(ok, kValue, attrs.op()->name, ": attribute '", s.name, "' must be one of ", allowed, ", got '", v, "'");
   }
   a.s = v;
 }
@@ -138,8 +153,7 @@ void set_attr_dtype(OpAttrs& attrs, int index, int32_t code) {
   const AttrSpec& s = spec_at(attrs, index);
   BRAID_CHECK(s.kind == AttrKind::kDType, kType, attrs.op()->name, ": attribute '", s.name, "' expects ",
               kind_name(s.kind), ", got a dtype");
-  BRAID_CHECK(dtype_is_valid(code), kType, attrs.op()->name, ": attribute '", s.name, "': unknown dtype code ",
-              code);
+  BRAID_CHECK(dtype_is_valid(code), kType, attrs.op()->name, ": attribute '", s.name, "': unknown dtype code ", code);
   attrs.values()[index].none = false;
   attrs.values()[index].i = code;
 }
@@ -171,20 +185,26 @@ std::vector<Tensor> invoke(const OpDef& op, std::vector<Tensor> inputs, OpAttrs 
   if (op.variadic) {
     BRAID_CHECK(n_in >= 1, kValue, op.name, ": expected at least one input");
   } else {
-    BRAID_CHECK(n_in == op.input_names.size(), kValue, op.name, ": expected ", op.input_names.size(),
-                " input(s), got ", n_in);
+    BRAID_CHECK(n_in == op.input_names.size(), kValue, op.name, ": expected ", op.input_names.size(), " input(s), got ",
+                n_in);
   }
-  std::vector<TensorMeta> metas(n_in);
+  // Scratch reused across calls on this thread: assigning shapes into existing vectors keeps their capacity,
+  // which saves several allocations per call on the eager hot path.
+  thread_local std::vector<TensorMeta> metas;
+  thread_local std::vector<TensorMeta> out_meta;
+  metas.resize(n_in);
   for (size_t i = 0; i < n_in; ++i) {
     const Tensor& t = inputs[i];
     BRAID_CHECK(t.defined(), kValue, op.name, ": input ", i, " is not an array");
     if (i == 0) {
       ctx = t.ctx();
     } else if (t.ctx() != ctx) {
-      const std::string& a = op.variadic ? op.input_names[0] : op.input_names[0];
-      const std::string& b = op.variadic ? op.input_names[0] : op.input_names[i];
-      fail(ErrorKind::kDevice, op.name, ": input '", b, "' is on ", t.ctx().str(), " but input '", a, "' is on ",
-           ctx.str(), "; move one of them with copyto() or as_in_context()");
+      std::string a = "'" + op.input_names[0] + "'";
+      std::string b = op.variadic ? str_cat(i) : "'" + op.input_names[i] + "'";
+      if (op.variadic)
+        a = "0";
+      fail(ErrorKind::kDevice, op.name, ": input ", b, " is on ", t.ctx().str(), " but input ", a, " is on ", ctx.str(),
+           "; move one of them with copyto() or as_in_context()");
     }
     metas[i].shape = t.shape();
     metas[i].dtype = t.dtype();
@@ -193,22 +213,24 @@ std::vector<Tensor> invoke(const OpDef& op, std::vector<Tensor> inputs, OpAttrs 
   const KernelFn& kernel = ctx.is_cpu() ? op.cpu : op.cuda;
   BRAID_CHECK(static_cast<bool>(kernel), kNotImplemented, op.name, ": no kernel for ", ctx.str());
 
-  std::vector<TensorMeta> out_meta = infer_outputs(op, metas, attrs);
+  out_meta.assign(op.output_count(attrs), TensorMeta());
+  op.infer(attrs, metas, &out_meta);
   std::vector<Tensor> result;
   if (outs.empty()) {
     result.reserve(out_meta.size());
-    for (const TensorMeta& m : out_meta) result.push_back(Tensor::empty(m.shape, m.dtype, ctx));
+    for (const TensorMeta& m : out_meta)
+      result.push_back(Tensor::empty(m.shape, m.dtype, ctx));
   } else {
     BRAID_CHECK(outs.size() == out_meta.size(), kValue, op.name, ": expected ", out_meta.size(),
                 " output array(s), got ", outs.size());
     for (size_t i = 0; i < outs.size(); ++i) {
       const Tensor& o = outs[i];
-      BRAID_CHECK(o.ctx() == ctx, kDevice, op.name, ": output ", i, " is on ", o.ctx().str(),
-                  " but the op runs on ", ctx.str());
-      BRAID_CHECK(o.shape() == out_meta[i].shape, kValue, op.name, ": output ", i, " has shape ",
-                  shape_str(o.shape()), ", expected ", shape_str(out_meta[i].shape));
-      BRAID_CHECK(o.dtype() == out_meta[i].dtype, kType, op.name, ": output ", i, " has dtype ",
-                  dtype_name(o.dtype()), ", expected ", dtype_name(out_meta[i].dtype));
+      BRAID_CHECK(o.ctx() == ctx, kDevice, op.name, ": output ", i, " is on ", o.ctx().str(), " but the op runs on ",
+                  ctx.str());
+      BRAID_CHECK(o.shape() == out_meta[i].shape, kValue, op.name, ": output ", i, " has shape ", shape_str(o.shape()),
+                  ", expected ", shape_str(out_meta[i].shape));
+      BRAID_CHECK(o.dtype() == out_meta[i].dtype, kType, op.name, ": output ", i, " has dtype ", dtype_name(o.dtype()),
+                  ", expected ", dtype_name(out_meta[i].dtype));
     }
     result = outs;
   }
@@ -217,7 +239,8 @@ std::vector<Tensor> invoke(const OpDef& op, std::vector<Tensor> inputs, OpAttrs 
   octx.run.ctx = ctx;
   if (op.needs_rng) {
     int64_t n = 0;
-    for (const Tensor& t : result) n += t.numel();
+    for (const Tensor& t : result)
+      n += t.numel();
     std::lock_guard<std::mutex> lk(rng_mu());
     RngState& st = rng_state(ctx);
     octx.rng_seed = st.seed;
@@ -227,15 +250,19 @@ std::vector<Tensor> invoke(const OpDef& op, std::vector<Tensor> inputs, OpAttrs 
 
   std::vector<VarPtr> reads, writes;
   reads.reserve(n_in);
-  for (const Tensor& t : inputs) reads.push_back(t.var_ptr());
+  for (const Tensor& t : inputs)
+    reads.push_back(t.var_ptr());
   writes.reserve(result.size());
-  for (const Tensor& t : result) writes.push_back(t.var_ptr());
+  for (const Tensor& t : result)
+    writes.push_back(t.var_ptr());
 
   // Work below this many elements costs less than a thread hand-off.
   constexpr int64_t kTinyElements = 1 << 14;
   int64_t biggest = 0;
-  for (const Tensor& t : inputs) biggest = std::max(biggest, t.numel());
-  for (const Tensor& t : result) biggest = std::max(biggest, t.numel());
+  for (const Tensor& t : inputs)
+    biggest = std::max(biggest, t.numel());
+  for (const Tensor& t : result)
+    biggest = std::max(biggest, t.numel());
   const bool tiny = biggest <= kTinyElements && ctx.is_cpu();
 
   const KernelFn* fn = &kernel;

@@ -5,12 +5,14 @@
 namespace braid {
 
 void copy_into(const Tensor& src, const Tensor& dst) {
-  if (dst.numel() == 0) return;
+  if (dst.numel() == 0)
+    return;
   if (src.dtype() == dst.dtype() && src.shape() == dst.shape() && src.is_contiguous() && dst.is_contiguous()) {
     size_t bytes = dst.nbytes();
     char* d = static_cast<char*>(dst.raw_data());
     const char* s = static_cast<const char*>(src.raw_data());
-    if (d == s) return;
+    if (d == s)
+      return;
     parallel_for(static_cast<int64_t>(bytes), kParallelGrain * 4,
                  [&](int64_t b, int64_t e) { std::memcpy(d + b, s + b, static_cast<size_t>(e - b)); });
     return;
@@ -25,7 +27,8 @@ void copy_into(const Tensor& src, const Tensor& dst) {
 }
 
 Tensor contiguous_as(const Tensor& t, DType dtype) {
-  if (t.dtype() == dtype && t.is_contiguous()) return t;
+  if (t.dtype() == dtype && t.is_contiguous())
+    return t;
   Tensor out = Tensor::empty(t.shape(), dtype, t.ctx());
   copy_into(t, out);
   return out;

@@ -310,9 +310,7 @@ void dot_kernel(const OpContext&, const OpAttrs& a, const Tensors& in, const Ten
   const DotPlan p = plan_dot(a, in[0].shape(), in[1].shape());
   const bool ta = a.get_bool("transpose_a"), tb = a.get_bool("transpose_b");
   product_kernel(in[0], in[1], out[0], [&](auto&& run, const Tensor& l, const Tensor& r) {
-    Operand A = grouped_operand(l, p.lsplit), B = grouped_operand(r, p.rsplit);
-    // A 1-D lhs with transpose_a is stored as a column (k x 1): the same memory as the row dot uses.
-    run(A, ta, B, tb, p.m, p.n, p.k, Shape{});
+    run(grouped_operand(l, p.lsplit), ta, grouped_operand(r, p.rsplit), tb, p.m, p.n, p.k, Shape{});
   });
 }
 

@@ -26,11 +26,10 @@ enum class Kind { kSum, kMean, kProd, kMax, kMin, kNanSum, kNanProd, kNorm1, kNo
 template <typename T>
 constexpr bool kIsFloat = std::is_floating_point<compute_t<T>>::value;
 
-// Accumulator of sums and products: float32 and float64 in double, 16-bit floats in float, integers and bool in
-// uint64 (wrap-around is defined for unsigned types; the result is truncated to the output type like numpy's).
+// Accumulator of sums and products: floats in double, integers in uint64 (wrap-around is defined for unsigned
+// types; the result is truncated to the output type like numpy's).
 template <typename T>
-using wide_t = std::conditional_t<std::is_same<T, float>::value || std::is_same<T, double>::value, double,
-                                  std::conditional_t<kIsFloat<T>, float, uint64_t>>;
+using wide_t = std::conditional_t<kIsFloat<T>, double, uint64_t>;
 
 template <typename TO, typename A>
 TO out_cast(A a) {
@@ -308,7 +307,7 @@ void reduce_rows(const T* x, TO* y, int64_t outer, int64_t red, int64_t count) {
     });
     return;
   }
-  std::unique_ptr<A[]> part(new A[outer * nb]);  // not vector: A may be bool
+  std::unique_ptr<A[]> part(new A[outer * nb]);
   parallel_for(outer * nb, 1, [&](int64_t b, int64_t e) {
     for (int64_t t = b; t < e; ++t) {
       const int64_t o = t / nb, start = (t % nb) * kRowBlock;
@@ -439,33 +438,8 @@ void reduce_stage(const TI* x, TO* y, int64_t outer, int64_t red, int64_t inner,
 // reduced one block at a time, last block first, into accumulator arrays; each stage reads contiguous memory
 // and shrinks the data, and only the last one applies finish().
 template <class R, typename T, typename TO>
-void reduce_kernel(const Tensor& in, const Tensor& out, const std::vector<bool>& mask) {
+void reduce_stages(const T* x, TO* y, std::vector<Group> groups, int64_t count) {
   using A = typename R::A;
-  if (out.numel() == 0) {
-    return;
-  }
-  std::vector<Group> groups = axis_groups(in.shape(), mask);
-  int64_t count = 1;
-  for (const Group& g : groups) {
-    count *= g.reduced ? g.size : 1;
-  }
-  Tensor buf = output_buffer(out);
-  TO* y = buf.data<TO>();
-  if (count == 0) {  // sum of nothing: the identity (mean: 0 / 0, NaN like numpy)
-    const TO v = R::template finish<TO>(R::init(), 0);
-    for (int64_t i = 0, n = out.numel(); i < n; ++i) {
-      y[i] = v;
-    }
-    finish_output(buf, out);
-    return;
-  }
-  Tensor x = contiguous(in);
-  if (count_reduced(groups) <= 1) {
-    const ReducePlan p = plan_groups(groups);
-    reduce_stage<R, T, TO>(x.data<T>(), y, p.outer, p.red, p.inner, count);
-    finish_output(buf, out);
-    return;
-  }
   std::unique_ptr<A[]> cur;  // the partial results of the stages so far
   while (count_reduced(groups) > 1) {
     size_t g = groups.size() - 1;
@@ -479,7 +453,7 @@ void reduce_kernel(const Tensor& in, const Tensor& out, const std::vector<bool>&
     const int64_t red = groups[g].size, inner = g + 1 < groups.size() ? groups[g + 1].size : 1;
     std::unique_ptr<A[]> next(new A[outer * inner]);
     if (!cur) {
-      reduce_stage<RawR<R>, T, A>(x.data<T>(), next.get(), outer, red, inner, 0);
+      reduce_stage<RawR<R>, T, A>(x, next.get(), outer, red, inner, 0);
     } else {
       reduce_stage<MergeR<R, false>, A, A>(cur.get(), next.get(), outer, red, inner, 0);
     }
@@ -493,22 +467,78 @@ void reduce_kernel(const Tensor& in, const Tensor& out, const std::vector<bool>&
   }
   const ReducePlan p = plan_groups(groups);
   reduce_stage<MergeR<R, true>, A, TO>(cur.get(), y, p.outer, p.red, p.inner, count);
+}
+
+template <class R, typename T, typename TO>
+void reduce_kernel(const Tensor& in, const Tensor& out, const std::vector<bool>& mask) {
+  if (out.numel() == 0) {
+    return;
+  }
+  const std::vector<Group> groups = axis_groups(in.shape(), mask);
+  int64_t count = 1;
+  for (const Group& g : groups) {
+    count *= g.reduced ? g.size : 1;
+  }
+  Tensor buf = output_buffer(out);
+  TO* y = buf.data<TO>();
+  if (count == 0) {  // sum of nothing: the identity (mean: 0 / 0, NaN like numpy)
+    const TO v = R::template finish<TO>(R::init(), 0);
+    for (int64_t i = 0, n = out.numel(); i < n; ++i) {
+      y[i] = v;
+    }
+  } else if (count_reduced(groups) <= 1) {
+    const ReducePlan p = plan_groups(groups);
+    reduce_stage<R, T, TO>(contiguous(in).data<T>(), y, p.outer, p.red, p.inner, count);
+  } else if constexpr (std::is_same<T, int32_t>::value) {
+    fail(ErrorKind::kRuntime, "internal error: multi-stage reduction of int32");  // run_reduce widens these
+  } else {
+    reduce_stages<R, T, TO>(contiguous(in).data<T>(), y, groups, count);
+  }
   finish_output(buf, out);
 }
 
-// The output element type of each kind, mirroring reduce_out_dtype.
+// Kernels are compiled for a few element types only, which keeps the reducer x layout x stage instantiations
+// affordable: 16-bit floats are widened to float32 (they accumulate in double from there), integers and bool
+// to int64, except int32 in single-block reductions (common, and a conversion would triple the traffic). The
+// results are the same: integer sums and products wrap modulo 2^64 and are truncated to the output type
+// afterwards, as numpy's are, and max/min/argmax/argmin only compare.
+DType kernel_dtype(DType t, bool one_block) {
+  if (t == DType::kFloat32 || t == DType::kFloat64 || (t == DType::kInt32 && one_block)) {
+    return t;
+  }
+  return dtype_is_float(t) ? DType::kFloat32 : DType::kInt64;
+}
+
+template <typename Fn>
+void dispatch_kernel_dtype(DType t, Fn&& fn) {
+  switch (t) {
+    case DType::kFloat32:
+      return fn(type_tag<float>{});
+    case DType::kFloat64:
+      return fn(type_tag<double>{});
+    case DType::kInt64:
+      return fn(type_tag<int64_t>{});
+    case DType::kInt32:
+      return fn(type_tag<int32_t>{});
+    default:
+      fail(ErrorKind::kRuntime, "internal error: reduction kernel for ", dtype_name(t));
+  }
+}
+
+// The kernel's output element type for each kind, mirroring reduce_out_dtype on the kernel dtypes.
 template <Kind K, typename T>
-using out_t = std::conditional_t<
-    (K == Kind::kMean || K == Kind::kNorm1 || K == Kind::kNorm2) && !kIsFloat<T>, float,
-    std::conditional_t<(K == Kind::kSum || K == Kind::kProd || K == Kind::kNanSum || K == Kind::kNanProd) &&
-                           std::is_same<T, bool>::value,
-                       int64_t, T>>;
+using out_t =
+    std::conditional_t<(K == Kind::kMean || K == Kind::kNorm1 || K == Kind::kNorm2) && !kIsFloat<T>, float, T>;
 
 template <Kind K, template <typename> class R>
 void run_typed(const Tensor& in, const Tensor& out, const std::vector<bool>& mask) {
-  dispatch_dtype(in.dtype(), [&](auto ti) {
+  dispatch_kernel_dtype(in.dtype(), [&](auto ti) {
     using T = typename decltype(ti)::type;
-    reduce_kernel<R<T>, T, out_t<K, T>>(in, out, mask);
+    if constexpr ((K == Kind::kNanSum || K == Kind::kNanProd) && !kIsFloat<T>) {
+      fail(ErrorKind::kRuntime, "internal error: NaN-ignoring reduction of integers");  // run_reduce maps these
+    } else {
+      reduce_kernel<R<T>, T, out_t<K, T>>(in, out, mask);
+    }
   });
 }
 
@@ -521,7 +551,7 @@ using Norm1R = NormR<T, 1>;
 template <typename T>
 using Norm2R = NormR<T, 2>;
 
-void run_reduce(Kind k, const Tensor& in, const Tensor& out, const std::vector<bool>& mask) {
+void run_kind(Kind k, const Tensor& in, const Tensor& out, const std::vector<bool>& mask) {
   switch (k) {
     case Kind::kSum:
       return run_typed<Kind::kSum, SumR>(in, out, mask);
@@ -541,6 +571,21 @@ void run_reduce(Kind k, const Tensor& in, const Tensor& out, const std::vector<b
       return run_typed<Kind::kNorm1, Norm1R>(in, out, mask);
     case Kind::kNorm2:
       return run_typed<Kind::kNorm2, Norm2R>(in, out, mask);
+  }
+}
+
+// Converts the input to its kernel dtype and the result to the op's output dtype around run_kind.
+void run_reduce(Kind k, const Tensor& in, const Tensor& out, const std::vector<bool>& mask) {
+  const DType kt = kernel_dtype(in.dtype(), count_reduced(axis_groups(in.shape(), mask)) <= 1);
+  Tensor x = in.dtype() == kt ? in : contiguous_as(in, kt);
+  const DType ot = reduce_out_dtype(k, kt);
+  Tensor o = out.dtype() == ot ? out : Tensor::empty(out.shape(), ot, out.ctx());
+  if (!dtype_is_float(kt) && (k == Kind::kNanSum || k == Kind::kNanProd)) {
+    k = k == Kind::kNanSum ? Kind::kSum : Kind::kProd;  // integers have no NaN
+  }
+  run_kind(k, x, o, mask);
+  if (o.impl() != out.impl()) {
+    copy_into(o, out);
   }
 }
 
@@ -699,12 +744,14 @@ void add_arg_reduce(Registry& r, const std::string& name, bool is_max) {
       })
       .set_cpu([mask_of, is_max](const OpContext&, const OpAttrs& a, const Tensors& in, const Tensors& out) {
         std::vector<bool> mask = mask_of(a, in[0].ndim());
-        dispatch_dtype(in[0].dtype(), [&](auto tag) {
+        const DType kt = kernel_dtype(in[0].dtype(), true);
+        Tensor x = in[0].dtype() == kt ? in[0] : contiguous_as(in[0], kt);
+        dispatch_kernel_dtype(kt, [&](auto tag) {
           using T = typename decltype(tag)::type;
           if (is_max) {
-            arg_kernel<T, true>(in[0], out[0], mask);
+            arg_kernel<T, true>(x, out[0], mask);
           } else {
-            arg_kernel<T, false>(in[0], out[0], mask);
+            arg_kernel<T, false>(x, out[0], mask);
           }
         });
       });

@@ -6,20 +6,23 @@ namespace braid {
 
 OpAttrs::OpAttrs(const OpDef* op) : op_(op) {
   values_.reserve(op->attrs.size());
-  for (const AttrSpec& a : op->attrs) values_.push_back(a.dflt);
+  for (const AttrSpec& a : op->attrs)
+    values_.push_back(a.dflt);
 }
 
 const AttrValue& OpAttrs::find(const char* name) const {
   const auto& specs = op_->attrs;
   for (size_t i = 0; i < specs.size(); ++i) {
-    if (specs[i].name == name) return values_[i];
+    if (specs[i].name == name)
+      return values_[i];
   }
   fail(ErrorKind::kRuntime, "internal error: op '", op_->name, "' has no attribute '", name, "'");
 }
 
 int OpDef::attr_index(const std::string& n) const {
   for (size_t i = 0; i < attrs.size(); ++i) {
-    if (attrs[i].name == n) return static_cast<int>(i);
+    if (attrs[i].name == n)
+      return static_cast<int>(i);
   }
   return -1;
 }
@@ -29,16 +32,19 @@ namespace {
 std::string tuple_repr(const std::vector<int64_t>& t) {
   std::string r = "(";
   for (size_t i = 0; i < t.size(); ++i) {
-    if (i) r += ", ";
+    if (i)
+      r += ", ";
     r += std::to_string(t[i]);
   }
-  if (t.size() == 1) r += ",";
+  if (t.size() == 1)
+    r += ",";
   return r + ")";
 }
 
 std::string float_repr(double d) {
   std::string s = str_cat(d);
-  if (s.find_first_of(".en") == std::string::npos) s += ".0";
+  if (s.find_first_of(".en") == std::string::npos)
+    s += ".0";
   return s;
 }
 

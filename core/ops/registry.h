@@ -19,10 +19,10 @@ namespace braid {
 enum class AttrKind : int32_t { kInt = 1, kFloat = 2, kBool = 3, kString = 4, kTuple = 5, kDType = 6 };
 
 struct AttrValue {
-  bool none = false;  // "None": allowed only for optional attributes
-  int64_t i = 0;      // kInt, kBool, kDType (its code)
-  double f = 0;       // kFloat
-  std::string s;      // kString
+  bool none = false;           // "None": allowed only for optional attributes
+  int64_t i = 0;               // kInt, kBool, kDType (its code)
+  double f = 0;                // kFloat
+  std::string s;               // kString
   std::vector<int64_t> tuple;  // kTuple
 };
 
@@ -70,7 +70,7 @@ struct TensorMeta {
 // What a kernel sees besides its arrays.
 struct OpContext {
   RunContext run;
-  uint64_t rng_seed = 0;    // for ops with needs_rng: the stream's seed and this op's first counter
+  uint64_t rng_seed = 0;  // for ops with needs_rng: the stream's seed and this op's first counter
   uint64_t rng_offset = 0;
 };
 
@@ -80,8 +80,7 @@ using KernelFn = std::function<void(const OpContext&, const OpAttrs&, const std:
 // Gradient rule (filled in by the autograd issue): given the forward inputs, outputs and output gradients,
 // returns input gradients built from other registered ops.
 using GradFn = std::function<std::vector<Tensor>(const OpAttrs&, const std::vector<Tensor>& in,
-                                                 const std::vector<Tensor>& out,
-                                                 const std::vector<Tensor>& out_grad)>;
+                                                 const std::vector<Tensor>& out, const std::vector<Tensor>& out_grad)>;
 // For ops whose number of outputs is an attribute (split): returns the count, validating the attribute.
 using NumOutputsFn = std::function<int(const OpAttrs&)>;
 
@@ -109,12 +108,31 @@ struct OpDef {
   int attr_index(const std::string& name) const;  // -1 when absent
 
   // Builder helpers, so a definition reads top to bottom.
-  OpDef& describe(const std::string& d) { doc = d; return *this; }
-  OpDef& inputs(std::vector<std::string> names) { input_names = std::move(names); return *this; }
-  OpDef& variadic_inputs(const std::string& name) { input_names = {name}; variadic = true; return *this; }
-  OpDef& outputs(int n) { num_outputs = n; return *this; }
-  OpDef& outputs_from(NumOutputsFn f) { num_outputs_fn = std::move(f); return *this; }
-  OpDef& alias(const std::string& a) { aliases.push_back(a); return *this; }
+  OpDef& describe(const std::string& d) {
+    doc = d;
+    return *this;
+  }
+  OpDef& inputs(std::vector<std::string> names) {
+    input_names = std::move(names);
+    return *this;
+  }
+  OpDef& variadic_inputs(const std::string& name) {
+    input_names = {name};
+    variadic = true;
+    return *this;
+  }
+  OpDef& outputs(int n) {
+    num_outputs = n;
+    return *this;
+  }
+  OpDef& outputs_from(NumOutputsFn f) {
+    num_outputs_fn = std::move(f);
+    return *this;
+  }
+  OpDef& alias(const std::string& a) {
+    aliases.push_back(a);
+    return *this;
+  }
   OpDef& attr_int(const std::string& n, int64_t d, const std::string& doc);
   OpDef& attr_int_required(const std::string& n, const std::string& doc);
   OpDef& attr_int_optional(const std::string& n, const std::string& doc);  // default None
@@ -129,9 +147,19 @@ struct OpDef {
   OpDef& attr_tuple_optional(const std::string& n, const std::string& doc);  // default None
   OpDef& attr_dtype(const std::string& n, DType d, const std::string& doc);
   OpDef& attr_dtype_optional(const std::string& n, const std::string& doc);  // default None
-  OpDef& set_infer(InferFn f) { infer = std::move(f); return *this; }
-  OpDef& set_cpu(KernelFn f) { cpu = std::move(f); return *this; }
-  OpDef& set_rng(int64_t draws_per_element) { needs_rng = true; rng_draws = draws_per_element; return *this; }
+  OpDef& set_infer(InferFn f) {
+    infer = std::move(f);
+    return *this;
+  }
+  OpDef& set_cpu(KernelFn f) {
+    cpu = std::move(f);
+    return *this;
+  }
+  OpDef& set_rng(int64_t draws_per_element) {
+    needs_rng = true;
+    rng_draws = draws_per_element;
+    return *this;
+  }
 };
 
 class Registry {
@@ -139,7 +167,7 @@ class Registry {
   static Registry& get();
   OpDef& add(const std::string& name);
   const OpDef* find(const std::string& name) const;  // by name or alias; null when absent
-  const OpDef& at(const std::string& name) const;     // throws kValue
+  const OpDef& at(const std::string& name) const;    // throws kValue
   const std::vector<OpDef*>& ops() const { return ops_; }
 
  private:

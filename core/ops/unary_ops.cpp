@@ -24,21 +24,23 @@ void unary_kernel(const Tensor& in, const Tensor& out, F f) {
 }
 
 DType result_dtype(DType in, Result policy) {
-  if (policy == Result::kFloat && !dtype_is_float(in)) return DType::kFloat32;
+  if (policy == Result::kFloat && !dtype_is_float(in))
+    return DType::kFloat32;
   return in;
 }
 
 // Declares an op whose kernel applies a generic lambda (taking the compute type) to every element.
-#define BRAID_UNARY(NAME, POLICY, DOC, EXPR)                                                                   \
-  r.add(NAME)                                                                                                  \
-      .describe(DOC)                                                                                           \
-      .inputs({"data"})                                                                                        \
-      .set_infer([](const OpAttrs&, const std::vector<TensorMeta>& in, std::vector<TensorMeta>* out) {         \
-        (*out)[0].shape = in[0].shape;                                                                         \
-        (*out)[0].dtype = result_dtype(in[0].dtype, POLICY);                                                   \
-      })                                                                                                       \
-      .set_cpu([](const OpContext&, const OpAttrs&, const std::vector<Tensor>& in,                             \
-                  const std::vector<Tensor>& out) { unary_kernel<POLICY>(in[0], out[0], [](auto x) { return EXPR; }); })
+#define BRAID_UNARY(NAME, POLICY, DOC, EXPR)                                                                         \
+  r.add(NAME)                                                                                                        \
+      .describe(DOC)                                                                                                 \
+      .inputs({"data"})                                                                                              \
+      .set_infer([](const OpAttrs&, const std::vector<TensorMeta>& in, std::vector<TensorMeta>* out) {               \
+        (*out)[0].shape = in[0].shape;                                                                               \
+        (*out)[0].dtype = result_dtype(in[0].dtype, POLICY);                                                         \
+      })                                                                                                             \
+      .set_cpu([](const OpContext&, const OpAttrs&, const std::vector<Tensor>& in, const std::vector<Tensor>& out) { \
+        unary_kernel<POLICY>(in[0], out[0], [](auto x) { return EXPR; });                                            \
+      })
 
 template <typename C>
 C sign_of(C x) {
@@ -74,7 +76,8 @@ void register_unary_ops(Registry& r) {
   BRAID_UNARY("arcsinh", Result::kFloat, "Inverse hyperbolic sine.", std::asinh(x));
   BRAID_UNARY("arccosh", Result::kFloat, "Inverse hyperbolic cosine.", std::acosh(x));
   BRAID_UNARY("arctanh", Result::kFloat, "Inverse hyperbolic tangent.", std::atanh(x));
-  BRAID_UNARY("sigmoid", Result::kFloat, "Logistic sigmoid 1 / (1 + exp(-x)).", decltype(x)(1) / (decltype(x)(1) + std::exp(-x)));
+  BRAID_UNARY("sigmoid", Result::kFloat, "Logistic sigmoid 1 / (1 + exp(-x)).",
+              decltype(x)(1) / (decltype(x)(1) + std::exp(-x)));
   BRAID_UNARY("relu", Result::kSame, "Rectified linear unit max(x, 0).", x > decltype(x)(0) ? x : decltype(x)(0));
   BRAID_UNARY("softsign", Result::kFloat, "x / (1 + |x|).", x / (decltype(x)(1) + std::abs(x)));
   BRAID_UNARY("erf", Result::kFloat, "Gauss error function.", std::erf(x));
@@ -89,9 +92,12 @@ void register_unary_ops(Registry& r) {
   BRAID_UNARY("rint", Result::kSame, "Round half to even.", static_cast<decltype(x)>(std::nearbyint(x)));
   BRAID_UNARY("fix", Result::kSame, "Round towards zero.", static_cast<decltype(x)>(std::trunc(x)));
   BRAID_UNARY("logical_not", Result::kSame, "1 where x is 0, else 0.", static_cast<decltype(x)>(x == decltype(x)(0)));
-  BRAID_UNARY("isnan", Result::kSame, "1 where x is NaN.", static_cast<decltype(x)>(std::isnan(static_cast<double>(x))));
-  BRAID_UNARY("isinf", Result::kSame, "1 where x is infinite.", static_cast<decltype(x)>(std::isinf(static_cast<double>(x))));
-  BRAID_UNARY("isfinite", Result::kSame, "1 where x is finite.", static_cast<decltype(x)>(std::isfinite(static_cast<double>(x))));
+  BRAID_UNARY("isnan", Result::kSame, "1 where x is NaN.",
+              static_cast<decltype(x)>(std::isnan(static_cast<double>(x))));
+  BRAID_UNARY("isinf", Result::kSame, "1 where x is infinite.",
+              static_cast<decltype(x)>(std::isinf(static_cast<double>(x))));
+  BRAID_UNARY("isfinite", Result::kSame, "1 where x is finite.",
+              static_cast<decltype(x)>(std::isfinite(static_cast<double>(x))));
 
   r.add("clip")
       .describe("Clips values to [a_min, a_max].")

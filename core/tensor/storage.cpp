@@ -14,11 +14,14 @@ namespace {
 // Rounds a request to a pool size class: powers of two up to 1 MiB, then multiples of 1 MiB. Coarse classes
 // make reuse likely; the waste is bounded by 2x for small blocks and 1 MiB for large ones.
 size_t size_class(size_t bytes) {
-  if (bytes == 0) bytes = 1;
+  if (bytes == 0)
+    bytes = 1;
   constexpr size_t kMiB = size_t(1) << 20;
-  if (bytes >= kMiB) return (bytes + kMiB - 1) / kMiB * kMiB;
+  if (bytes >= kMiB)
+    return (bytes + kMiB - 1) / kMiB * kMiB;
   size_t c = 64;
-  while (c < bytes) c <<= 1;
+  while (c < bytes)
+    c <<= 1;
   return c;
 }
 
@@ -47,7 +50,8 @@ class Pool {
                   stats_.bytes_in_use, " bytes in use)");
     }
     stats_.bytes_in_use += static_cast<int64_t>(block);
-    if (stats_.bytes_in_use > stats_.peak_bytes_in_use) stats_.peak_bytes_in_use = stats_.bytes_in_use;
+    if (stats_.bytes_in_use > stats_.peak_bytes_in_use)
+      stats_.peak_bytes_in_use = stats_.bytes_in_use;
     return p;
   }
 
@@ -71,7 +75,8 @@ class Pool {
  private:
   void release_locked() {
     for (auto& kv : free_) {
-      for (void* p : kv.second) backend_for(ctx_).free(ctx_.id, p);
+      for (void* p : kv.second)
+        backend_for(ctx_).free(ctx_.id, p);
     }
     free_.clear();
     stats_.bytes_cached = 0;
@@ -91,7 +96,8 @@ Pool& pool_for(Context ctx) {
   BRAID_CHECK(ctx.id >= 0 && ctx.id < kMaxDevicesPerType, kDevice, "device id ", ctx.id, " of ", ctx.str(),
               " is out of range (expected 0 <= id < ", kMaxDevicesPerType, ")");
   std::lock_guard<std::mutex> lk(mu);
-  if (!pools[t][ctx.id]) pools[t][ctx.id] = new Pool(ctx);
+  if (!pools[t][ctx.id])
+    pools[t][ctx.id] = new Pool(ctx);
   return *pools[t][ctx.id];
 }
 
@@ -112,8 +118,12 @@ Storage::~Storage() {
   }
 }
 
-MemoryStats memory_stats(Context ctx) { return pool_for(ctx).stats(); }
+MemoryStats memory_stats(Context ctx) {
+  return pool_for(ctx).stats();
+}
 
-void release_cached_memory(Context ctx) { pool_for(ctx).release(); }
+void release_cached_memory(Context ctx) {
+  pool_for(ctx).release();
+}
 
 }  // namespace braid

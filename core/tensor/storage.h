@@ -12,7 +12,7 @@
 namespace braid {
 
 struct MemoryStats {
-  int64_t bytes_in_use = 0;   // held by live storage (rounded block sizes)
+  int64_t bytes_in_use = 0;  // held by live storage (rounded block sizes)
   int64_t peak_bytes_in_use = 0;
   int64_t bytes_cached = 0;   // free blocks kept in the pool
   int64_t num_allocs = 0;     // requests served

@@ -39,15 +39,18 @@ Tensor Tensor::from_external(void* data, const Shape& shape, const Shape& stride
 bool Tensor::is_contiguous() const {
   int64_t expect = 1;
   for (size_t i = impl_->shape.size(); i-- > 0;) {
-    if (impl_->shape[i] == 1) continue;
-    if (impl_->strides[i] != expect) return false;
+    if (impl_->shape[i] == 1)
+      continue;
+    if (impl_->strides[i] != expect)
+      return false;
     expect *= impl_->shape[i];
   }
   return true;
 }
 
 void* Tensor::raw_data() const {
-  if (!impl_->storage) return nullptr;
+  if (!impl_->storage)
+    return nullptr;
   return static_cast<char*>(impl_->storage->data()) + impl_->offset * static_cast<int64_t>(dtype_size(dtype()));
 }
 
@@ -73,8 +76,7 @@ Tensor Tensor::transpose_view(const std::vector<int>& axes) const {
   std::vector<bool> seen(axes.size(), false);
   for (size_t i = 0; i < axes.size(); ++i) {
     int a = axes[i];
-    BRAID_CHECK(a >= 0 && a < ndim() && !seen[a], kValue, "transpose: axes must be a permutation of 0..",
-                ndim() - 1);
+    BRAID_CHECK(a >= 0 && a < ndim() && !seen[a], kValue, "transpose: axes must be a permutation of 0..", ndim() - 1);
     seen[a] = true;
     s[i] = impl_->shape[a];
     st[i] = impl_->strides[a];

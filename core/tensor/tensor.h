@@ -13,10 +13,10 @@
 namespace braid {
 
 struct TensorImpl {
-  StoragePtr storage;   // null only for arrays with zero elements
-  int64_t offset = 0;   // first element, in elements from storage->data()
+  StoragePtr storage;  // null only for arrays with zero elements
+  int64_t offset = 0;  // first element, in elements from storage->data()
   Shape shape;
-  Shape strides;        // in elements; any sign or zero is allowed for views
+  Shape strides;  // in elements; any sign or zero is allowed for views
   DType dtype = DType::kFloat32;
   Context ctx;
   VarPtr var;

@@ -38,8 +38,9 @@ def np_dtype(dtype: str) -> Any:
     return np.float32 if dtype == "bfloat16" else np.dtype(dtype)
 
 
-def random_array(shape: Sequence[int], dtype: str, rng: np.random.Generator, low: float = -3.0,
-                 high: float = 3.0) -> np.ndarray:
+def random_array(
+    shape: Sequence[int], dtype: str, rng: np.random.Generator, low: float = -3.0, high: float = 3.0
+) -> np.ndarray:
     """Random host data exactly representable in dtype (so braid and numpy see the same values)."""
     if dtype == "bool":
         return rng.random(shape) < 0.5
@@ -91,7 +92,8 @@ def check_op(
         w = np.asarray(w)
         expect = out_dtype or dtype
         assert mx.dtypes.dtype_name(g._dtype_code()) == expect, (
-            f"dtype: got {mx.dtypes.dtype_name(g._dtype_code())}, expected {expect}")
+            f"dtype: got {mx.dtypes.dtype_name(g._dtype_code())}, expected {expect}"
+        )
         gv = g.asnumpy()
         assert gv.shape == w.shape, f"shape: got {gv.shape}, expected {w.shape}"
         r, a = tolerance(expect)
@@ -99,7 +101,6 @@ def check_op(
         a = atol if atol is not None else a
         if expect in FLOAT_DTYPES:
             wv = w.astype(np.float32 if expect == "bfloat16" else expect)
-            np.testing.assert_allclose(gv.astype(np.float64), wv.astype(np.float64), rtol=r, atol=a,
-                                       equal_nan=True)
+            np.testing.assert_allclose(gv.astype(np.float64), wv.astype(np.float64), rtol=r, atol=a, equal_nan=True)
         else:
             np.testing.assert_array_equal(gv, w.astype(expect))

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import gc
 
-import braid as mx
 import numpy as np
 import pytest
+
+import braid as mx
 from braid.ndarray.dlpack import from_dlpack, from_numpy, to_dlpack
 from op_check import ALL_DTYPES, random_array
 

@@ -2,23 +2,47 @@
 
 import numpy as np
 import pytest
-from op_check import ALL_DTYPES, FLOAT_DTYPES, INT_DTYPES, SHAPES, check_op, random_array
 
 import braid as mx
+from op_check import ALL_DTYPES, FLOAT_DTYPES, INT_DTYPES, SHAPES, check_op, random_array
 
 UNARY_FLOAT = {
-    "exp": np.exp, "log": np.log, "log1p": np.log1p, "expm1": np.expm1, "sqrt": np.sqrt,
-    "rsqrt": lambda x: 1 / np.sqrt(x), "sin": np.sin, "cos": np.cos, "tanh": np.tanh, "tan": np.tan,
-    "sigmoid": lambda x: 1 / (1 + np.exp(-x)), "arctan": np.arctan, "sinh": np.sinh, "cosh": np.cosh,
-    "log2": np.log2, "log10": np.log10, "cbrt": np.cbrt, "reciprocal": lambda x: 1 / x,
-    "softsign": lambda x: x / (1 + np.abs(x)), "degrees": np.degrees, "radians": np.radians,
+    "exp": np.exp,
+    "log": np.log,
+    "log1p": np.log1p,
+    "expm1": np.expm1,
+    "sqrt": np.sqrt,
+    "rsqrt": lambda x: 1 / np.sqrt(x),
+    "sin": np.sin,
+    "cos": np.cos,
+    "tanh": np.tanh,
+    "tan": np.tan,
+    "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
+    "arctan": np.arctan,
+    "sinh": np.sinh,
+    "cosh": np.cosh,
+    "log2": np.log2,
+    "log10": np.log10,
+    "cbrt": np.cbrt,
+    "reciprocal": lambda x: 1 / x,
+    "softsign": lambda x: x / (1 + np.abs(x)),
+    "degrees": np.degrees,
+    "radians": np.radians,
 }
 UNARY_ANY = {
-    "abs": np.abs, "negative": np.negative, "square": np.square, "sign": np.sign,
+    "abs": np.abs,
+    "negative": np.negative,
+    "square": np.square,
+    "sign": np.sign,
     "relu": lambda x: np.maximum(x, 0),
 }
-ROUNDING = {"floor": np.floor, "ceil": np.ceil, "trunc": np.trunc, "rint": np.rint,
-            "round": lambda x: np.sign(x) * np.floor(np.abs(x) + 0.5)}
+ROUNDING = {
+    "floor": np.floor,
+    "ceil": np.ceil,
+    "trunc": np.trunc,
+    "rint": np.rint,
+    "round": lambda x: np.sign(x) * np.floor(np.abs(x) + 0.5),
+}
 POSITIVE = {"log", "log1p", "sqrt", "rsqrt", "log2", "log10", "reciprocal"}
 
 
@@ -54,16 +78,30 @@ def test_float_only_ops_on_ints_give_float32(rng):
 
 
 BINARY = {
-    "broadcast_add": np.add, "broadcast_sub": np.subtract, "broadcast_mul": np.multiply,
-    "broadcast_maximum": np.maximum, "broadcast_minimum": np.minimum,
-    "broadcast_equal": lambda a, b: a == b, "broadcast_not_equal": lambda a, b: a != b,
-    "broadcast_greater": lambda a, b: a > b, "broadcast_greater_equal": lambda a, b: a >= b,
-    "broadcast_lesser": lambda a, b: a < b, "broadcast_lesser_equal": lambda a, b: a <= b,
-    "broadcast_logical_and": np.logical_and, "broadcast_logical_or": np.logical_or,
+    "broadcast_add": np.add,
+    "broadcast_sub": np.subtract,
+    "broadcast_mul": np.multiply,
+    "broadcast_maximum": np.maximum,
+    "broadcast_minimum": np.minimum,
+    "broadcast_equal": lambda a, b: a == b,
+    "broadcast_not_equal": lambda a, b: a != b,
+    "broadcast_greater": lambda a, b: a > b,
+    "broadcast_greater_equal": lambda a, b: a >= b,
+    "broadcast_lesser": lambda a, b: a < b,
+    "broadcast_lesser_equal": lambda a, b: a <= b,
+    "broadcast_logical_and": np.logical_and,
+    "broadcast_logical_or": np.logical_or,
     "broadcast_logical_xor": np.logical_xor,
 }
-BROADCAST_PAIRS = [((), ()), ((5,), ()), ((3, 4), (4,)), ((3, 1), (1, 4)), ((2, 3, 4), (3, 1)), ((0, 3), (1, 3)),
-                   ((2, 1, 4), (2, 3, 4))]
+BROADCAST_PAIRS = [
+    ((), ()),
+    ((5,), ()),
+    ((3, 4), (4,)),
+    ((3, 1), (1, 4)),
+    ((2, 3, 4), (3, 1)),
+    ((0, 3), (1, 3)),
+    ((2, 1, 4), (2, 3, 4)),
+]
 
 
 @pytest.mark.parametrize("name", sorted(BINARY))
@@ -125,10 +163,21 @@ def test_python_operators(dtype, rng):
     from op_check import tolerance
 
     r, t = tolerance(dtype)
-    for got, want in [(a + 2, ref + 2), (2 + a, 2 + ref), (a * 3, ref * 3), (a - 1, ref - 1), (a ** 2, ref ** 2),
-                      (a + a, ref + ref), (-a if dtype != "uint8" else a, -ref if dtype != "uint8" else ref)]:
-        np.testing.assert_allclose(got.asnumpy().astype(np.float64), np.asarray(want).astype(
-            np.float32 if dtype == "bfloat16" else dtype).astype(np.float64), rtol=r, atol=t)
+    for got, want in [
+        (a + 2, ref + 2),
+        (2 + a, 2 + ref),
+        (a * 3, ref * 3),
+        (a - 1, ref - 1),
+        (a**2, ref**2),
+        (a + a, ref + ref),
+        (-a if dtype != "uint8" else a, -ref if dtype != "uint8" else ref),
+    ]:
+        np.testing.assert_allclose(
+            got.asnumpy().astype(np.float64),
+            np.asarray(want).astype(np.float32 if dtype == "bfloat16" else dtype).astype(np.float64),
+            rtol=r,
+            atol=t,
+        )
 
 
 def test_scalar_ops_keep_array_dtype():

@@ -9,9 +9,10 @@ import sys
 import textwrap
 import threading
 
-import braid as mx
 import numpy as np
 import pytest
+
+import braid as mx
 
 THREADED = mx.engine_type() == "ThreadedEngine"
 needs_threaded = pytest.mark.skipif(not THREADED, reason="NaiveEngine runs every op synchronously")

@@ -1,8 +1,9 @@
 """Index ops (where, one_hot, take, pick, slice, slice_axis, gather_nd, _scatter_set_nd) against numpy."""
 
-import braid as mx
 import numpy as np
 import pytest
+
+import braid as mx
 from op_check import ALL_DTYPES, check_op, random_array, to_braid
 
 DTYPES = ["float32", "float64", "float16", "bfloat16", "int8", "int32", "int64", "uint8", "bool"]
@@ -42,9 +43,7 @@ def test_where_row_condition_and_cond_dtype(dtype, rng):
 
 
 def test_where_promotes_and_errors():
-    r = mx.nd.where(
-        mx.nd.array([1, 0]), mx.nd.array([1, 2], dtype="int32"), mx.nd.array([0.5, 0.5], dtype="float64")
-    )
+    r = mx.nd.where(mx.nd.array([1, 0]), mx.nd.array([1, 2], dtype="int32"), mx.nd.array([0.5, 0.5], dtype="float64"))
     assert r.dtype == np.float64 and r.asnumpy().tolist() == [1.0, 0.5]
     with pytest.raises(
         mx.BraidValueError,
@@ -96,9 +95,7 @@ def test_take_clip_wrap(dtype, layout, rng):
     for axis in [0, 1, 2, -1]:
         for mode in ["clip", "wrap"]:
             check_op(
-                lambda t, axis=axis, mode=mode: mx.nd.take(
-                    t, mx.nd.array(idx, dtype="int64"), axis=axis, mode=mode
-                ),
+                lambda t, axis=axis, mode=mode: mx.nd.take(t, mx.nd.array(idx, dtype="int64"), axis=axis, mode=mode),
                 lambda t, axis=axis, mode=mode: np.take(t, idx, axis=axis, mode=mode),
                 [a],
                 dtype,
@@ -158,9 +155,7 @@ def test_take_errors():
         mx.nd.take(mx.nd.ones((2, 3)), mx.nd.array([0]), axis=2)
     with pytest.raises(IndexError, match="take: cannot take from axis 0 of size 0"):
         mx.nd.take(mx.nd.ones((0, 3)), mx.nd.array([0]))
-    with pytest.raises(
-        ValueError, match="take: attribute 'mode' must be one of 'clip', 'wrap', 'raise', got 'x'"
-    ):
+    with pytest.raises(ValueError, match="take: attribute 'mode' must be one of 'clip', 'wrap', 'raise', got 'x'"):
         mx.nd.take(mx.nd.ones((2, 3)), mx.nd.array([0]), mode="x")
 
 
@@ -299,9 +294,7 @@ def test_gather_nd(dtype, layout, rng):
 def test_gather_nd_errors():
     with pytest.raises(IndexError, match="gather_nd: index 3 is out of bounds for axis 1 with size 3"):
         mx.nd.gather_nd(mx.nd.ones((2, 3)), mx.nd.array([[0], [3]], dtype="int32")).asnumpy()
-    with pytest.raises(
-        ValueError, match=r"gather_nd: indices.shape\[0\]=3 must be between 1 and data's number"
-    ):
+    with pytest.raises(ValueError, match=r"gather_nd: indices.shape\[0\]=3 must be between 1 and data's number"):
         mx.nd.gather_nd(mx.nd.ones((2, 3)), mx.nd.zeros((3, 1)))
 
 
@@ -318,9 +311,7 @@ def test_scatter_set_nd_in_place(dtype, rng):
     big = mx.nd.zeros((4, 6), dtype=dtype)
     view = big[:, ::2]
     vals = np.array([5, 6, 7]) if dtype != "bool" else np.array([0, 1, 1])
-    mx.nd._internal._scatter_set_nd(
-        view, mx.nd.array(vals, dtype=dtype), mx.nd.array([[1, 2, 1], [0, 2, 0]]), out=view
-    )
+    mx.nd._internal._scatter_set_nd(view, mx.nd.array(vals, dtype=dtype), mx.nd.array([[1, 2, 1], [0, 2, 0]]), out=view)
     want = np.zeros((4, 6))
     want[1, 0], want[2, 4] = vals[2], vals[1]
     np.testing.assert_array_equal(big.asnumpy().astype(np.float64), want)
@@ -331,9 +322,7 @@ def test_scatter_set_nd_in_place(dtype, rng):
 
 def test_scatter_set_nd_errors():
     a = mx.nd.zeros((3, 2))
-    with pytest.raises(
-        ValueError, match=r"_scatter_set_nd: rhs of shape \(3,\) cannot be broadcast to the indexed"
-    ):
+    with pytest.raises(ValueError, match=r"_scatter_set_nd: rhs of shape \(3,\) cannot be broadcast to the indexed"):
         mx.nd._internal._scatter_set_nd(a, mx.nd.ones((3,)), mx.nd.array([[0, 1]]), out=a)
     with pytest.raises(IndexError, match="_scatter_set_nd: index 3 is out of bounds for axis 0 with size 3"):
         mx.nd._internal._scatter_set_nd(a, mx.nd.ones((1,)), mx.nd.array([[3]]), out=a)

@@ -1,8 +1,9 @@
 """numpy-style indexing of NDArrays: basic views, advanced (integer array, boolean mask) gathers, setitem."""
 
-import braid as mx
 import numpy as np
 import pytest
+
+import braid as mx
 from braid._lib import check, ffi, lib
 from op_check import check_op, random_array, to_braid
 
@@ -60,9 +61,7 @@ def test_basic_index_errors():
     a = mx.nd.ones((3, 4))
     with pytest.raises(IndexError, match="index 3 is out of bounds for axis 0 with size 3"):
         a[3]
-    with pytest.raises(
-        IndexError, match="too many indices for array: array is 2-dimensional, but 3 were indexed"
-    ):
+    with pytest.raises(IndexError, match="too many indices for array: array is 2-dimensional, but 3 were indexed"):
         a[0, 0, 0]
     with pytest.raises(IndexError, match="an index can only have a single ellipsis"):
         a[..., 0, ...]
@@ -120,9 +119,7 @@ def test_advanced_getitem_with_ndarray_indices(rng):
         np.testing.assert_array_equal(a[i, :, [0, 1]].asnumpy(), x[ref, :, [0, 1]])
     mask = mx.nd.array(M45, dtype="bool")
     np.testing.assert_array_equal(a[mask].asnumpy(), x[M45])
-    np.testing.assert_array_equal(
-        a[:, :, mx.nd.array([1, 0, 0, 1, 1, 0], dtype="bool")].asnumpy(), x[:, :, [0, 3, 4]]
-    )
+    np.testing.assert_array_equal(a[:, :, mx.nd.array([1, 0, 0, 1, 1, 0], dtype="bool")].asnumpy(), x[:, :, [0, 3, 4]])
 
 
 def test_advanced_getitem_errors():
@@ -155,9 +152,7 @@ def test_advanced_getitem_errors():
         r"shapes \(2,\) \(3,\)",
     ):
         a[[0, 1], [0, 1, 2]]
-    with pytest.raises(
-        IndexError, match="too many indices for array: array is 2-dimensional, but 3 were indexed"
-    ):
+    with pytest.raises(IndexError, match="too many indices for array: array is 2-dimensional, but 3 were indexed"):
         a[M45[:4, :5], 0]
     with pytest.raises(IndexError, match="only integers, slices"):
         a[[0, 1], "x"]
@@ -227,9 +222,7 @@ def test_advanced_setitem_writes_through_views():
 
 def test_advanced_setitem_errors():
     a = mx.nd.zeros((4, 5))
-    with pytest.raises(
-        ValueError, match=r"could not broadcast input array from shape \(3,\) into shape \(2, 5\)"
-    ):
+    with pytest.raises(ValueError, match=r"could not broadcast input array from shape \(3,\) into shape \(2, 5\)"):
         a[[0, 1]] = np.ones(3)
     with pytest.raises(IndexError, match="index 5 is out of bounds for axis 1 with size 5"):
         a[:, [5]] = 1

@@ -4,9 +4,10 @@ import os
 import subprocess
 import sys
 
-import braid as mx
 import numpy as np
 import pytest
+
+import braid as mx
 from op_check import FLOAT_DTYPES, INT_DTYPES, check_op, random_array
 
 DTYPES = FLOAT_DTYPES + INT_DTYPES + ["bool"]
@@ -171,12 +172,8 @@ def test_matmul_operator_and_transposed_views(rng):
         rhs = mx.nd.array(random_array((na.shape[1], 3), "float64", rng))
         np.testing.assert_allclose(mx.nd.dot(va, rhs).asnumpy(), na @ rhs.asnumpy(), rtol=1e-12)
         lhs = mx.nd.array(random_array((na.shape[0], 2), "float64", rng))
-        np.testing.assert_allclose(
-            mx.nd.dot(va, lhs, transpose_a=True).asnumpy(), na.T @ lhs.asnumpy(), rtol=1e-12
-        )
-        np.testing.assert_allclose(
-            mx.nd.dot(lhs, va, transpose_a=True).asnumpy(), lhs.asnumpy().T @ na, rtol=1e-12
-        )
+        np.testing.assert_allclose(mx.nd.dot(va, lhs, transpose_a=True).asnumpy(), na.T @ lhs.asnumpy(), rtol=1e-12)
+        np.testing.assert_allclose(mx.nd.dot(lhs, va, transpose_a=True).asnumpy(), lhs.asnumpy().T @ na, rtol=1e-12)
         np.testing.assert_allclose(
             mx.nd.dot(rhs, va, transpose_a=True, transpose_b=True).asnumpy(),
             rhs.asnumpy().T @ na.T,
@@ -276,9 +273,7 @@ def test_errors_name_op_and_shapes():
         mx.nd.dot(mx.nd.ones((2, 3)), mx.nd.ones((2, 5)))
     with pytest.raises(mx.BraidValueError, match=r"dot: inputs must have at least one dimension.*\(\)"):
         mx.nd.dot(mx.nd.array(2.0), mx.nd.ones((2,)))
-    with pytest.raises(
-        mx.BraidValueError, match=r"dot: transpose_a and transpose_b cannot be used with two 1-D"
-    ):
+    with pytest.raises(mx.BraidValueError, match=r"dot: transpose_a and transpose_b cannot be used with two 1-D"):
         mx.nd.dot(mx.nd.ones((2,)), mx.nd.ones((2,)), transpose_a=True)
     with pytest.raises(
         mx.BraidTypeError,
@@ -294,9 +289,7 @@ def test_errors_name_op_and_shapes():
         r"\(3, 4, 5\)",
     ):
         mx.nd.batch_dot(mx.nd.ones((2, 3, 4)), mx.nd.ones((3, 4, 5)))
-    with pytest.raises(
-        mx.BraidValueError, match=r"batch_dot: shapes \(2, 3, 4\) and \(2, 5, 6\) are not aligned"
-    ):
+    with pytest.raises(mx.BraidValueError, match=r"batch_dot: shapes \(2, 3, 4\) and \(2, 5, 6\) are not aligned"):
         mx.nd.batch_dot(mx.nd.ones((2, 3, 4)), mx.nd.ones((2, 5, 6)))
     with pytest.raises(mx.BraidValueError, match=r"matmul: shapes \(3, 4\) and \(5,\) are not aligned"):
         mx.nd.matmul(mx.nd.ones((3, 4)), mx.nd.ones((5,)))

@@ -4,9 +4,9 @@ import pickle
 
 import numpy as np
 import pytest
-from op_check import ALL_DTYPES
 
 import braid as mx
+from op_check import ALL_DTYPES
 
 
 @pytest.mark.parametrize("dtype", ALL_DTYPES)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import os
 import struct
 
-import braid as mx
 import numpy as np
 import pytest
+
+import braid as mx
 from braid.ndarray.io import BraidFileNotFoundError, _to_host
 from op_check import ALL_DTYPES, SHAPES, random_array, to_braid
 

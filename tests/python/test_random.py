@@ -4,9 +4,10 @@ import os
 import subprocess
 import sys
 
-import braid as mx
 import numpy as np
 import pytest
+
+import braid as mx
 
 MASK32 = 0xFFFFFFFF
 GOLDEN = 0x9E3779B97F4A7C15  # a global seed s gives device (type t, id i) the key s * GOLDEN + t * 16 + i
@@ -47,9 +48,7 @@ def test_uniform_matches_reference_philox():
     mx.random.seed(123)
     got = mx.nd.random.uniform(shape=(1000,)).asnumpy()
     w0 = philox4x32_10(np.arange(1000, dtype=np.uint64), cpu_key(123))[0]
-    np.testing.assert_array_equal(
-        got, ((w0 >> np.uint64(8)).astype(np.float64) * 2.0**-24).astype(np.float32)
-    )
+    np.testing.assert_array_equal(got, ((w0 >> np.uint64(8)).astype(np.float64) * 2.0**-24).astype(np.float32))
     # The stream advances by one counter per element: the next call continues at counter 1000.
     nxt = mx.nd.random.uniform(-2, 3, shape=(2, 5)).asnumpy()
     w0 = philox4x32_10(np.arange(1000, 1010, dtype=np.uint64), cpu_key(123))[0]
@@ -115,9 +114,7 @@ def test_unseeded_streams_are_well_defined():
         "assert np.array_equal(b, mx.nd.random.uniform(shape=(50,), ctx=mx.cpu(1)).asnumpy())\n"
         "print('ok')\n"
     )
-    res = subprocess.run(
-        [sys.executable, "-c", code], env=dict(os.environ), capture_output=True, text=True, timeout=60
-    )
+    res = subprocess.run([sys.executable, "-c", code], env=dict(os.environ), capture_output=True, text=True, timeout=60)
     assert res.returncode == 0 and res.stdout.strip() == "ok", res.stderr
 
 
@@ -210,15 +207,11 @@ def test_errors_name_op_and_argument():
         mx.nd.random.normal(0, -1)
     with pytest.raises(mx.BraidValueError, match=r"random_randint: low must be < high, got low=3, high=3"):
         mx.nd.random.randint(3, 3)
-    with pytest.raises(
-        mx.BraidValueError, match=r"random_randint: low=0 and high=4294967296 do not fit dtype int32"
-    ):
+    with pytest.raises(mx.BraidValueError, match=r"random_randint: low=0 and high=4294967296 do not fit dtype int32"):
         mx.nd.random.randint(0, 2**32)
     with pytest.raises(mx.BraidTypeError, match=r"random_randint: dtype must be int32 or int64, got float32"):
         mx.nd.random.randint(0, 5, dtype="float32")
-    with pytest.raises(
-        mx.BraidTypeError, match=r"random_uniform: dtype must be a floating-point type, got int32"
-    ):
+    with pytest.raises(mx.BraidTypeError, match=r"random_uniform: dtype must be a floating-point type, got int32"):
         mx.nd.random.uniform(dtype="int32")
     with pytest.raises(mx.BraidValueError, match=r"random_normal: shape \(2, -1\) has a negative dimension"):
         mx.nd.random.normal(shape=(2, -1))

@@ -1,8 +1,9 @@
 """Shape ops (reshape, transpose, concat, stack, split, tile, repeat, flip, broadcast_to...) against numpy."""
 
-import braid as mx
 import numpy as np
 import pytest
+
+import braid as mx
 from op_check import ALL_DTYPES, SHAPES, check_op, random_array, to_braid
 
 DTYPES = ["float32", "float16", "bfloat16", "int32", "uint8", "bool"]
@@ -79,9 +80,7 @@ def test_reshape_special_values(dtype, layout, rng):
 
 def test_reshape_reverse_and_alias(rng):
     x = random_array((10, 5, 4), "float32", rng)
-    check_op(
-        lambda t: mx.nd.reshape(t, shape=(-1, 0), reverse=True), lambda t: t.reshape(50, 4), [x], "float32"
-    )
+    check_op(lambda t: mx.nd.reshape(t, shape=(-1, 0), reverse=True), lambda t: t.reshape(50, 4), [x], "float32")
     check_op(lambda t: mx.nd.Reshape(t, shape=(0, -1)), lambda t: t.reshape(10, 20), [x], "float32")
     assert mx.nd.reshape(mx.nd.ones(()), shape=(1, 1)).shape == (1, 1)
     assert mx.nd.reshape(mx.nd.ones((0, 3)), shape=(-1, 0)).shape == (0, 3)
@@ -89,9 +88,7 @@ def test_reshape_reverse_and_alias(rng):
 
 def test_reshape_errors():
     a = mx.nd.ones((2, 3))
-    with pytest.raises(
-        mx.BraidValueError, match=r"reshape: cannot reshape an array of shape \(2, 3\) .*sizes differ"
-    ):
+    with pytest.raises(mx.BraidValueError, match=r"reshape: cannot reshape an array of shape \(2, 3\) .*sizes differ"):
         mx.nd.reshape(a, shape=(4, 2))
     with pytest.raises(ValueError, match="reshape: .*more than one -1"):
         mx.nd.reshape(a, shape=(-1, -1))
@@ -117,18 +114,14 @@ def test_transpose(dtype, layout, rng):
         x = random_array(shape, dtype, rng)
         check_op(mx.nd.transpose, np.transpose, [x], dtype, layout)
     x = random_array((2, 3, 4), dtype, rng)
-    check_op(
-        lambda t: mx.nd.transpose(t, axes=(1, -1, 0)), lambda t: t.transpose(1, 2, 0), [x], dtype, layout
-    )
+    check_op(lambda t: mx.nd.transpose(t, axes=(1, -1, 0)), lambda t: t.transpose(1, 2, 0), [x], dtype, layout)
     check_op(lambda t: mx.nd.transpose(t, axes=()), lambda t: t.transpose(), [x], dtype, layout)
     check_op(lambda t: t.T, lambda t: t.T, [x], dtype, layout)
 
 
 def test_transpose_errors():
     a = mx.nd.ones((2, 3))
-    with pytest.raises(
-        mx.BraidValueError, match=r"transpose: axes=\(0,\) has 1 entries, expected one per dimension"
-    ):
+    with pytest.raises(mx.BraidValueError, match=r"transpose: axes=\(0,\) has 1 entries, expected one per dimension"):
         mx.nd.transpose(a, axes=(0,))
     with pytest.raises(ValueError, match="transpose: axes contains axis 0 more than once"):
         mx.nd.transpose(a, axes=(0, -2))
@@ -166,9 +159,7 @@ def test_expand_dims_squeeze_flatten(dtype, layout, rng):
                 layout,
             )
         if x.ndim:
-            check_op(
-                mx.nd.flatten, lambda t: t.reshape(t.shape[0], int(np.prod(t.shape[1:]))), [x], dtype, layout
-            )
+            check_op(mx.nd.flatten, lambda t: t.reshape(t.shape[0], int(np.prod(t.shape[1:]))), [x], dtype, layout)
     x = random_array((1, 3, 1, 2), dtype, rng)
     check_op(mx.nd.squeeze, np.squeeze, [x], dtype, layout)
     check_op(lambda t: mx.nd.squeeze(t, axis=(0, -2)), lambda t: np.squeeze(t, (0, 2)), [x], dtype, layout)
@@ -220,9 +211,7 @@ def test_concat_promotes_and_errors():
     r = mx.nd.concat(mx.nd.ones((1, 2), dtype="int32"), mx.nd.ones((1, 2), dtype="float64") * 0.5, dim=0)
     assert r.dtype == np.float64
     np.testing.assert_array_equal(r.asnumpy(), [[1, 1], [0.5, 0.5]])
-    with pytest.raises(
-        mx.BraidValueError, match=r"concat: input 1 has shape \(2, 4\), which does not match input 0"
-    ):
+    with pytest.raises(mx.BraidValueError, match=r"concat: input 1 has shape \(2, 4\), which does not match input 0"):
         mx.nd.concat(mx.nd.ones((2, 3)), mx.nd.ones((2, 4)), dim=0)
     with pytest.raises(ValueError, match="concat: num_args=3 but 2 input array"):
         mx.nd.concat(mx.nd.ones((2, 3)), mx.nd.ones((2, 3)), num_args=3)
@@ -272,9 +261,7 @@ def test_split_many_outputs_and_errors():
     x = mx.nd.array(np.arange(40, dtype=np.float32))
     parts = mx.nd.split(x, num_outputs=40, axis=0, squeeze_axis=True)
     assert len(parts) == 40 and parts[7].shape == () and parts[7].asscalar() == 7
-    with pytest.raises(
-        mx.BraidValueError, match=r"split: axis 1 of size 6 cannot be split evenly into num_outputs=4"
-    ):
+    with pytest.raises(mx.BraidValueError, match=r"split: axis 1 of size 6 cannot be split evenly into num_outputs=4"):
         mx.nd.split(mx.nd.ones((2, 6)), num_outputs=4)
     with pytest.raises(ValueError, match="split: num_outputs=0 must be at least 1"):
         mx.nd.split(mx.nd.ones((2, 6)), num_outputs=0)
@@ -321,9 +308,7 @@ def test_repeat(dtype, layout, rng):
             dtype,
             layout,
         )
-    check_op(
-        lambda t: mx.nd.repeat(t, repeats=2), lambda t: np.repeat(t, 2), [random_array((), dtype, rng)], dtype
-    )
+    check_op(lambda t: mx.nd.repeat(t, repeats=2), lambda t: np.repeat(t, 2), [random_array((), dtype, rng)], dtype)
     with pytest.raises(ValueError, match="repeat: repeats=-1 must not be negative"):
         mx.nd.repeat(mx.nd.ones((2,)), repeats=-1)
     with pytest.raises(ValueError, match="repeat: axis=1 is out of range"):
@@ -337,9 +322,7 @@ def test_flip(dtype, layout, rng):
         x = random_array(shape, dtype, rng)
         check_op(mx.nd.flip, np.flip, [x], dtype, layout)
         for ax in range(-x.ndim, x.ndim):
-            check_op(
-                lambda t, ax=ax: mx.nd.flip(t, axis=ax), lambda t, ax=ax: np.flip(t, ax), [x], dtype, layout
-            )
+            check_op(lambda t, ax=ax: mx.nd.flip(t, axis=ax), lambda t, ax=ax: np.flip(t, ax), [x], dtype, layout)
     x = random_array((2, 3, 4), dtype, rng)
     check_op(lambda t: mx.nd.reverse(t, axis=(0, 2)), lambda t: np.flip(t, (0, 2)), [x], dtype, layout)
     with pytest.raises(ValueError, match="flip: axis=3 is out of range"):

@@ -68,8 +68,10 @@ class Context:
         """Pool statistics: bytes_in_use, peak_bytes_in_use, bytes_cached, num_allocs, num_pool_hits."""
         s = ffi.new("braid_memory_stats*")
         check(lib.braid_memory_get_stats(self.device_typeid, self.device_id, s))
-        return {k: int(getattr(s, k)) for k in
-                ("bytes_in_use", "peak_bytes_in_use", "bytes_cached", "num_allocs", "num_pool_hits")}
+        return {
+            k: int(getattr(s, k))
+            for k in ("bytes_in_use", "peak_bytes_in_use", "bytes_cached", "num_allocs", "num_pool_hits")
+        }
 
 
 Device = Context

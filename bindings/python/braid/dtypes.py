@@ -22,11 +22,33 @@ _CODE_TO_NP: dict[int, Any] = {
     12: bfloat16,
 }
 _NAME_TO_CODE = {
-    "float32": 0, "float64": 1, "float16": 2, "uint8": 3, "int32": 4, "int8": 5, "int64": 6, "bool": 7,
-    "bfloat16": 12, "float": 0, "double": 1, "half": 2, "int": 4, "long": 6, "bool_": 7,
+    "float32": 0,
+    "float64": 1,
+    "float16": 2,
+    "uint8": 3,
+    "int32": 4,
+    "int8": 5,
+    "int64": 6,
+    "bool": 7,
+    "bfloat16": 12,
+    "float": 0,
+    "double": 1,
+    "half": 2,
+    "int": 4,
+    "long": 6,
+    "bool_": 7,
 }
-_CODE_TO_NAME = {0: "float32", 1: "float64", 2: "float16", 3: "uint8", 4: "int32", 5: "int8", 6: "int64",
-                 7: "bool", 12: "bfloat16"}
+_CODE_TO_NAME = {
+    0: "float32",
+    1: "float64",
+    2: "float16",
+    3: "uint8",
+    4: "int32",
+    5: "int8",
+    6: "int64",
+    7: "bool",
+    12: "bfloat16",
+}
 
 
 def dtype_code(dtype: Any) -> int:
@@ -43,8 +65,9 @@ def dtype_code(dtype: Any) -> int:
     except TypeError:
         raise TypeError(f"unknown dtype {dtype!r}") from None
     if name not in _NAME_TO_CODE:
-        raise TypeError(f"dtype {name} is not supported by braid; expected one of "
-                        f"{sorted(set(_CODE_TO_NAME.values()))}")
+        raise TypeError(
+            f"dtype {name} is not supported by braid; expected one of {sorted(set(_CODE_TO_NAME.values()))}"
+        )
     return _NAME_TO_CODE[name]
 
 

@@ -36,14 +36,14 @@ extern "C" {
 /* ---- Status codes (the kind of error; the message comes from braid_get_last_error) ---- */
 enum {
   BRAID_OK = 0,
-  BRAID_ERR_RUNTIME = 1,         /* generic failure */
-  BRAID_ERR_VALUE = 2,           /* bad argument value: shape, axis, attribute */
-  BRAID_ERR_TYPE = 3,            /* wrong dtype or argument type */
-  BRAID_ERR_INDEX = 4,           /* index out of range */
-  BRAID_ERR_IO = 5,              /* file missing, corrupt or truncated */
+  BRAID_ERR_RUNTIME = 1, /* generic failure */
+  BRAID_ERR_VALUE = 2,   /* bad argument value: shape, axis, attribute */
+  BRAID_ERR_TYPE = 3,    /* wrong dtype or argument type */
+  BRAID_ERR_INDEX = 4,   /* index out of range */
+  BRAID_ERR_IO = 5,      /* file missing, corrupt or truncated */
   BRAID_ERR_NOT_IMPLEMENTED = 6,
-  BRAID_ERR_DEVICE = 7,          /* device unavailable, or arrays on different devices */
-  BRAID_ERR_MEMORY = 8           /* allocation failed */
+  BRAID_ERR_DEVICE = 7, /* device unavailable, or arrays on different devices */
+  BRAID_ERR_MEMORY = 8  /* allocation failed */
 };
 
 /* ---- Element types (MXNet's type flags) ---- */
@@ -117,8 +117,8 @@ BRAID_API int braid_memory_release_cached(int32_t dev_type, int32_t dev_id);
 
 /* ---- Arrays ---- */
 /* A new contiguous array with uninitialised contents. */
-BRAID_API int braid_array_create(const int64_t* shape, int32_t ndim, int32_t dtype, int32_t dev_type,
-                                 int32_t dev_id, braid_array* out);
+BRAID_API int braid_array_create(const int64_t* shape, int32_t ndim, int32_t dtype, int32_t dev_type, int32_t dev_id,
+                                 braid_array* out);
 /* Releases the handle. Memory returns to the pool once every pending op on the array has run. */
 BRAID_API int braid_array_free(braid_array arr);
 /* shape and strides (in elements) stay valid while the handle lives. */
@@ -159,8 +159,7 @@ BRAID_API int braid_op_input_name(braid_op op, int32_t index, const char** name)
 BRAID_API int braid_op_alias(braid_op op, int32_t index, const char** alias);
 /* choices: allowed string values separated by '|' ("" when unrestricted). */
 BRAID_API int braid_op_attr_info(braid_op op, int32_t index, const char** name, int32_t* kind, int32_t* optional,
-                                 int32_t* required, const char** default_repr, const char** choices,
-                                 const char** doc);
+                                 int32_t* required, const char** default_repr, const char** choices, const char** doc);
 /* Runs op on inputs; new output arrays are written to outputs[0 .. *num_outputs). dev_type/dev_id pick the
    device of ops without inputs and are ignored otherwise. */
 BRAID_API int braid_op_invoke(braid_op op, int32_t num_inputs, const braid_array* inputs, int32_t num_attrs,
@@ -169,6 +168,12 @@ BRAID_API int braid_op_invoke(braid_op op, int32_t num_inputs, const braid_array
 /* Runs op writing into existing arrays (in-place updates, out=). */
 BRAID_API int braid_op_invoke_into(braid_op op, int32_t num_inputs, const braid_array* inputs, int32_t num_attrs,
                                    const braid_attr* attrs, int32_t num_outputs, const braid_array* outputs);
+
+/* Fast paths for a binding's operators (a + b, a * 2): a single-output op without attributes on one or two
+   inputs (b may be NULL for one), and an op whose only attribute is a float at index 0 (the _*_scalar ops).
+   Same semantics as braid_op_invoke, fewer arguments to marshal. */
+BRAID_API int braid_op_call(braid_op op, braid_array a, braid_array b, braid_array* out);
+BRAID_API int braid_op_call_scalar(braid_op op, braid_array a, double scalar, braid_array* out);
 
 /* ---- Random numbers ---- */
 /* Seeds the stream of one device, or of every device when dev_type is 0. */

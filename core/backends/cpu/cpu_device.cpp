@@ -21,7 +21,8 @@ class CpuBackend final : public DeviceBackend {
   }
   void free(int, void* ptr) override { std::free(ptr); }
   void copy(void* dst, Context, const void* src, Context, size_t bytes) override {
-    if (bytes) std::memcpy(dst, src, bytes);
+    if (bytes)
+      std::memcpy(dst, src, bytes);
   }
   void synchronize(int) override {}
 };

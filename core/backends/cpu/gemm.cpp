@@ -216,6 +216,7 @@ void gemm_builtin(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, co
   }
 }
 
+#if defined(BRAID_HAVE_CBLAS)
 bool force_builtin() {
   static const bool forced = [] {
     const char* v = std::getenv("BRAID_GEMM");
@@ -224,7 +225,6 @@ bool force_builtin() {
   return forced;
 }
 
-#if defined(BRAID_HAVE_CBLAS)
 // The BLAS takes 32-bit sizes (scipy-openblas32); larger problems use the own kernel.
 bool fits_blas(int64_t m, int64_t n, int64_t k, int64_t lda, int64_t ldb, int64_t ldc) {
   for (int64_t v : {m, n, k, lda, ldb, ldc}) {

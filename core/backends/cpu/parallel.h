@@ -19,11 +19,14 @@ void cpu_mark_forked_child();
 // work is under grain items, since waking a thread team costs a few microseconds.
 template <typename F>
 void parallel_for(int64_t n, int64_t grain, F&& f) {
-  if (n <= 0) return;
+  if (n <= 0)
+    return;
   int nt = cpu_num_threads();
-  if (grain < 1) grain = 1;
+  if (grain < 1)
+    grain = 1;
   int64_t want = (n + grain - 1) / grain;
-  if (want < nt) nt = static_cast<int>(want);
+  if (want < nt)
+    nt = static_cast<int>(want);
   if (nt <= 1) {
     f(int64_t(0), n);
     return;
@@ -36,7 +39,8 @@ void parallel_for(int64_t n, int64_t grain, F&& f) {
     int64_t chunk = (n + nth - 1) / nth;
     int64_t b = std::min<int64_t>(n, chunk * t);
     int64_t e = std::min<int64_t>(n, b + chunk);
-    if (b < e) f(b, e);
+    if (b < e)
+      f(b, e);
   }
 #else
   f(int64_t(0), n);

@@ -24,22 +24,27 @@ LoopPlan<N> plan_loop(const Shape& shape, const std::array<const int64_t*, N>& s
   LoopPlan<N> p;
   const size_t nd = shape.size();
   for (size_t d = 0; d < nd; ++d) {
-    if (shape[d] == 1) continue;  // size-1 dims never move a pointer
+    if (shape[d] == 1)
+      continue;  // size-1 dims never move a pointer
     if (!p.shape.empty()) {
       bool merge = true;
-      for (size_t k = 0; k < N && merge; ++k) merge = p.strides[k].back() == strides[k][d] * shape[d];
+      for (size_t k = 0; k < N && merge; ++k)
+        merge = p.strides[k].back() == strides[k][d] * shape[d];
       if (merge) {
         p.shape.back() *= shape[d];
-        for (size_t k = 0; k < N; ++k) p.strides[k].back() = strides[k][d];
+        for (size_t k = 0; k < N; ++k)
+          p.strides[k].back() = strides[k][d];
         continue;
       }
     }
     p.shape.push_back(shape[d]);
-    for (size_t k = 0; k < N; ++k) p.strides[k].push_back(strides[k][d]);
+    for (size_t k = 0; k < N; ++k)
+      p.strides[k].push_back(strides[k][d]);
   }
   if (p.shape.empty()) {
     p.shape.push_back(1);
-    for (size_t k = 0; k < N; ++k) p.strides[k].push_back(0);
+    for (size_t k = 0; k < N; ++k)
+      p.strides[k].push_back(0);
   }
   return p;
 }
@@ -52,15 +57,18 @@ void run_loop(const LoopPlan<N>& p, const std::array<char*, N>& base, const std:
   const int nd = static_cast<int>(p.shape.size());
   const int64_t inner_n = p.shape.back();
   std::array<int64_t, N> inner_stride;
-  for (size_t k = 0; k < N; ++k) inner_stride[k] = p.strides[k].back();
+  for (size_t k = 0; k < N; ++k)
+    inner_stride[k] = p.strides[k].back();
   int64_t rows = 1;
-  for (int d = 0; d < nd - 1; ++d) rows *= p.shape[d];
+  for (int d = 0; d < nd - 1; ++d)
+    rows *= p.shape[d];
 
   if (rows == 1) {
     // One long row: split it across threads.
     parallel_for(inner_n, kParallelGrain, [&](int64_t b, int64_t e) {
       std::array<char*, N> ptr;
-      for (size_t k = 0; k < N; ++k) ptr[k] = base[k] + b * inner_stride[k] * elem_size[k];
+      for (size_t k = 0; k < N; ++k)
+        ptr[k] = base[k] + b * inner_stride[k] * elem_size[k];
       inner(e - b, ptr, inner_stride);
     });
     return;
@@ -70,11 +78,13 @@ void run_loop(const LoopPlan<N>& p, const std::array<char*, N>& base, const std:
     std::array<char*, N> ptr;
     for (int64_t r = rb; r < re; ++r) {
       int64_t rem = r;
-      for (size_t k = 0; k < N; ++k) ptr[k] = base[k];
+      for (size_t k = 0; k < N; ++k)
+        ptr[k] = base[k];
       for (int d = nd - 2; d >= 0; --d) {
         int64_t idx = rem % p.shape[d];
         rem /= p.shape[d];
-        for (size_t k = 0; k < N; ++k) ptr[k] += idx * p.strides[k][d] * elem_size[k];
+        for (size_t k = 0; k < N; ++k)
+          ptr[k] += idx * p.strides[k][d] * elem_size[k];
       }
       inner(inner_n, ptr, inner_stride);
     }
@@ -85,7 +95,8 @@ void run_loop(const LoopPlan<N>& p, const std::array<char*, N>& base, const std:
 inline std::vector<int64_t> broadcast_strides(const Shape& from, const Shape& from_strides, const Shape& to) {
   std::vector<int64_t> s(to.size(), 0);
   size_t off = to.size() - from.size();
-  for (size_t i = 0; i < from.size(); ++i) s[off + i] = from[i] == 1 ? 0 : from_strides[i];
+  for (size_t i = 0; i < from.size(); ++i)
+    s[off + i] = from[i] == 1 ? 0 : from_strides[i];
   return s;
 }
 

@@ -37,12 +37,21 @@ from . import methods as _methods  # noqa: E402
 
 _methods.attach(NDArray, op)
 
-from . import io as _io  # noqa: E402
-from .io import load, load_frombuffer, save, save_tobuffer  # noqa: E402
-from .dlpack import from_dlpack, from_numpy  # noqa: E402
 from . import random  # noqa: E402
+from .dlpack import from_dlpack, from_numpy  # noqa: E402
+from .io import load, load_frombuffer, save, save_tobuffer  # noqa: E402
 
 __all__ = [
-    "NDArray", "array", "empty", "waitall", "load", "save", "load_frombuffer", "save_tobuffer", "from_dlpack",
-    "from_numpy", "op",
+    "NDArray",
+    "array",
+    "empty",
+    "waitall",
+    "load",
+    "save",
+    "load_frombuffer",
+    "save_tobuffer",
+    "from_dlpack",
+    "from_numpy",
+    "op",
+    "random",
 ] + _generated

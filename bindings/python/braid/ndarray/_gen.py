@@ -117,9 +117,7 @@ def pack_attrs(info: OpInfo, values: tuple) -> tuple[Any, int, list]:
             keep.append(t)
             x.kind, x.tuple, x.tuple_len = ATTR_TUPLE, t, len(v)
         else:
-            raise TypeError(
-                f"{info.name}: attribute '{a.name}' expects {_KIND_NAMES[a.kind]}, got {type(v).__name__}"
-            )
+            raise TypeError(f"{info.name}: attribute '{a.name}' expects {_KIND_NAMES[a.kind]}, got {type(v).__name__}")
     return arr, len(todo), keep
 
 
@@ -176,23 +174,17 @@ def make_function(info: OpInfo, to_ndarray: Callable[[Any, Any], Any], fname: st
         arr = "(" + "".join(f"{n}, " for n in inputs) + ")"
     attrs = "(" + "".join(f"{n}, " for n in attr_names) + ")"
     ctx = "ctx" if info.num_inputs == 0 else "None"
-    src = (
-        f"def {fname}({', '.join(params)}):\n"
-        f"    if kwargs:\n"
-        f"        _bad_kwargs(kwargs)\n"
-        f"    ins = _coerce({arr})\n"
-    )
+    src = f"def {fname}({', '.join(params)}):\n    if kwargs:\n        _bad_kwargs(kwargs)\n    ins = _coerce({arr})\n"
     if info.attrs:
-        src += (
-            f"    pa, na, keep = _pack(_info, {attrs})\n"
-            f"    return _invoke(_h, ins, pa, na, out, {ctx})\n"
-        )
+        src += f"    pa, na, keep = _pack(_info, {attrs})\n    return _invoke(_h, ins, pa, na, out, {ctx})\n"
     else:
         src += f"    return _invoke(_h, ins, _NULL, 0, out, {ctx})\n"
 
     def bad_kwargs(kw: dict) -> None:
-        raise TypeError(f"{info.name}() got unexpected keyword argument(s) {sorted(kw)}; its attributes are "
-                        f"{[a.name for a in info.attrs]}")
+        raise TypeError(
+            f"{info.name}() got unexpected keyword argument(s) {sorted(kw)}; its attributes are "
+            f"{[a.name for a in info.attrs]}"
+        )
 
     def coerce(ins: tuple) -> tuple:
         return to_ndarray(ins, info.name)
@@ -203,8 +195,15 @@ def make_function(info: OpInfo, to_ndarray: Callable[[Any, Any], Any], fname: st
         return args
 
     ns: dict[str, Any] = {
-        "_info": info, "_h": info.handle, "_pack": pack_attrs, "_invoke": invoke, "_NULL": ffi.NULL,
-        "_bad_kwargs": bad_kwargs, "_coerce": coerce, "_flatten": flatten, **defaults,
+        "_info": info,
+        "_h": info.handle,
+        "_pack": pack_attrs,
+        "_invoke": invoke,
+        "_NULL": ffi.NULL,
+        "_bad_kwargs": bad_kwargs,
+        "_coerce": coerce,
+        "_flatten": flatten,
+        **defaults,
     }
     exec(compile(src, f"<braid op {info.name}>", "exec"), ns)  # noqa: S102 - generated from registry metadata
     fn = ns[fname]

@@ -14,17 +14,13 @@ _tls = threading.local()
 
 
 class _Buffers:
-    __slots__ = ("ins", "outs", "nout", "cap", "scalar")
+    __slots__ = ("ins", "outs", "nout", "cap")
 
     def __init__(self) -> None:
         self.cap = 8
         self.ins = ffi.new("braid_array[]", self.cap)
         self.outs = ffi.new("braid_array[]", _MAX_OUT)
         self.nout = ffi.new("int32_t*")
-        # The one float attribute of the _*_scalar ops (index 0), reused call after call.
-        self.scalar = ffi.new("braid_attr*")
-        self.scalar.index = 0
-        self.scalar.kind = 2
 
 
 def buffers() -> _Buffers:
@@ -54,8 +50,9 @@ def wrap(h: Any) -> Any:
     return _factory(ffi.gc(h, _free))
 
 
-def invoke(op: Any, inputs: Sequence[Any], attrs: Any = ffi.NULL, nattrs: int = 0, out: Any = None,
-           ctx: Any = None) -> Any:
+def invoke(
+    op: Any, inputs: Sequence[Any], attrs: Any = ffi.NULL, nattrs: int = 0, out: Any = None, ctx: Any = None
+) -> Any:
     """Runs op on NDArray inputs with packed attributes; returns one NDArray, a list of them, or out."""
     b = buffers()
     n = len(inputs)
@@ -74,8 +71,7 @@ def invoke(op: Any, inputs: Sequence[Any], attrs: Any = ffi.NULL, nattrs: int = 
         return out
     if n == 0:
         c = ctx if ctx is not None else current_context()
-        rc = lib.braid_op_invoke(op, 0, ins, nattrs, attrs, c.device_typeid, c.device_id, _MAX_OUT, b.nout,
-                                 b.outs)
+        rc = lib.braid_op_invoke(op, 0, ins, nattrs, attrs, c.device_typeid, c.device_id, _MAX_OUT, b.nout, b.outs)
     else:
         rc = lib.braid_op_invoke(op, n, ins, nattrs, attrs, 1, 0, _MAX_OUT, b.nout, b.outs)
     if rc:
@@ -86,37 +82,32 @@ def invoke(op: Any, inputs: Sequence[Any], attrs: Any = ffi.NULL, nattrs: int = 
     return [wrap(b.outs[i]) for i in range(nout)]
 
 
-# Fast paths for Python operators (a + b, a * 2): no sequence handling, buffers reused, one C call.
-_NULL = ffi.NULL
-_invoke_c = lib.braid_op_invoke
+# Fast paths for Python operators (a + b, a * 2): two dedicated C entry points with few arguments, a reused
+# output slot, no sequence handling.
+_call2 = lib.braid_op_call
+_call_scalar = lib.braid_op_call_scalar
 _gc = ffi.gc
 
 
 def invoke2(op: Any, a: Any, b: Any) -> Any:
     """op(a, b) for an op with no attributes and one output."""
     try:
-        buf = _tls.buf
+        outs = _tls.buf.outs
     except AttributeError:
-        buf = buffers()
-    ins = buf.ins
-    ins[0] = a._h
-    ins[1] = b._h
-    rc = _invoke_c(op, 2, ins, 0, _NULL, 1, 0, _MAX_OUT, buf.nout, buf.outs)
+        outs = buffers().outs
+    rc = _call2(op, a._h, b._h, outs)
     if rc:
         raise_last(rc)
-    return _factory(_gc(buf.outs[0], _free))
+    return _factory(_gc(outs[0], _free))
 
 
 def invoke_scalar(op: Any, a: Any, value: float) -> Any:
     """op(a, scalar=value) for the _*_scalar ops."""
     try:
-        buf = _tls.buf
+        outs = _tls.buf.outs
     except AttributeError:
-        buf = buffers()
-    buf.ins[0] = a._h
-    attr = buf.scalar
-    attr.f = value
-    rc = _invoke_c(op, 1, buf.ins, 1, attr, 1, 0, _MAX_OUT, buf.nout, buf.outs)
+        outs = buffers().outs
+    rc = _call_scalar(op, a._h, value, outs)
     if rc:
         raise_last(rc)
-    return _factory(_gc(buf.outs[0], _free))
+    return _factory(_gc(outs[0], _free))

@@ -23,9 +23,7 @@ import numpy as np
 _INT_CODES = {3, 4, 5, 6}  # uint8, int32, int8, int64
 _BOOL_CODE = 7
 _FLOAT_MSG = "index arrays must be integer or bool; for a 0/1 float mask use .astype('bool')"
-_VALID_MSG = (
-    "only integers, slices (`:`), ellipsis (`...`), None and integer or boolean arrays are valid indices"
-)
+_VALID_MSG = "only integers, slices (`:`), ellipsis (`...`), None and integer or boolean arrays are valid indices"
 
 
 class _Plan(NamedTuple):
@@ -87,9 +85,7 @@ def _expand(a: Any, key: Any) -> list[tuple[str, Any, int]]:
         raise IndexError("an index can only have a single ellipsis ('...')")
     used = sum(v.ndim if kind == "mask" else kind in ("int", "slice", "array") for kind, v in entries)
     if used > a.ndim:
-        raise IndexError(
-            f"too many indices for array: array is {a.ndim}-dimensional, but {used} were indexed"
-        )
+        raise IndexError(f"too many indices for array: array is {a.ndim}-dimensional, but {used} were indexed")
     fill = [("slice", slice(None))] * (a.ndim - used)
     at = next((i for i, (kind, _) in enumerate(entries) if kind == "ellipsis"), len(entries))
     entries = entries[:at] + fill + entries[at + 1 :]
@@ -142,11 +138,7 @@ def _index_tuples(arrays: list, bshape: tuple, ctx: Any) -> Any:
         return array(host, ctx=ctx, dtype="int64")
     parts = []
     for x in arrays:
-        x = (
-            x.as_in_context(ctx).astype("int64", copy=False)
-            if _is_ndarray(x)
-            else array(x, ctx=ctx, dtype="int64")
-        )
+        x = x.as_in_context(ctx).astype("int64", copy=False) if _is_ndarray(x) else array(x, ctx=ctx, dtype="int64")
         if x.shape != bshape:
             x = op.broadcast_to(x, shape=bshape)
         parts.append(x)
@@ -155,9 +147,7 @@ def _index_tuples(arrays: list, bshape: tuple, ctx: Any) -> Any:
 
 def _plan(a: Any, key: Any) -> _Plan:
     entries = _expand(a, key)
-    basic = tuple(
-        None if kind == "none" else (v if kind == "slice" else slice(None)) for kind, v, _ in entries
-    )
+    basic = tuple(None if kind == "none" else (v if kind == "slice" else slice(None)) for kind, v, _ in entries)
     from .indexing import _basic_view
 
     v = _basic_view(a, basic)
@@ -225,9 +215,7 @@ def advanced_setitem(a: Any, key: Any, value: Any) -> None:
         if np.broadcast_shapes(vshape, target) != target:
             raise ValueError
     except ValueError:
-        raise ValueError(
-            f"could not broadcast input array from shape {tuple(val.shape)} into shape {target}"
-        ) from None
+        raise ValueError(f"could not broadcast input array from shape {tuple(val.shape)} into shape {target}") from None
     full = (1,) * (len(target) - len(vshape)) + vshape
     if tuple(val.shape) != full:
         val = val.reshape(full)

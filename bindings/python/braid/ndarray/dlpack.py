@@ -182,9 +182,7 @@ def from_dlpack(x: Any) -> NDArray:
     elif _is_capsule(x):
         capsule = x
     else:
-        raise TypeError(
-            f"from_dlpack: expected an object with __dlpack__ or a DLPack capsule, got {type(x).__name__}"
-        )
+        raise TypeError(f"from_dlpack: expected an object with __dlpack__ or a DLPack capsule, got {type(x).__name__}")
     if not _capsule_is_valid(capsule, _NAME):
         raise BraidValueError(
             "from_dlpack: the capsule is not a live DLPack tensor (not named 'dltensor'; "

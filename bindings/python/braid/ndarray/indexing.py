@@ -22,7 +22,7 @@ def _normalize_key(key: Any, ndim: int) -> tuple:
         raise IndexError(f"too many indices for array: array is {ndim}-dimensional, but {used} were indexed")
     if n_ell:
         i = next(i for i, k in enumerate(key) if k is Ellipsis)
-        key = key[:i] + (slice(None),) * (ndim - used) + key[i + 1:]
+        key = key[:i] + (slice(None),) * (ndim - used) + key[i + 1 :]
     else:
         key = key + (slice(None),) * (ndim - used)
     return key

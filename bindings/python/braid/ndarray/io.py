@@ -65,8 +65,7 @@ def _split(data: Any, fn: str) -> tuple[list[NDArray], list[str] | None]:
                 raise TypeError(f"{fn}: list items must be NDArrays, got {type(v).__name__} at index {i}")
         return list(data), None
     raise TypeError(
-        f"{fn}: data must be an NDArray, a list of NDArrays or a dict str -> NDArray, "
-        f"got {type(data).__name__}"
+        f"{fn}: data must be an NDArray, a list of NDArrays or a dict str -> NDArray, got {type(data).__name__}"
     )
 
 

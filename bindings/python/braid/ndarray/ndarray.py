@@ -189,8 +189,16 @@ class NDArray:
 
     def _view(self, shape: Sequence[int], strides: Sequence[int], offset: int) -> NDArray:
         h = ffi.new("braid_array*")
-        check(lib.braid_array_view(self._h, ffi.new("int64_t[]", list(shape)), ffi.new("int64_t[]", list(strides)),
-                                   len(shape), offset, h))
+        check(
+            lib.braid_array_view(
+                self._h,
+                ffi.new("int64_t[]", list(shape)),
+                ffi.new("int64_t[]", list(strides)),
+                len(shape),
+                offset,
+                h,
+            )
+        )
         return wrap(h[0])
 
     def __getitem__(self, key: Any) -> NDArray:
@@ -215,8 +223,9 @@ class NDArray:
 
     def __bool__(self) -> bool:
         if self.size != 1:
-            raise ValueError(f"the truth value of an array with {self.size} elements is ambiguous; "
-                             "use .asnumpy().any() or .all()")
+            raise ValueError(
+                f"the truth value of an array with {self.size} elements is ambiguous; use .asnumpy().any() or .all()"
+            )
         return bool(self.asscalar())
 
     def __float__(self) -> float:
@@ -239,8 +248,10 @@ class NDArray:
         return f"\n{body}\n<NDArray {shape} @{self.context}>"
 
     def __reduce__(self) -> Any:
-        return (_from_pickle, (self.asnumpy(), self._dtype_code(), str(self.context.device_type),
-                               self.context.device_id))
+        return (
+            _from_pickle,
+            (self.asnumpy(), self._dtype_code(), str(self.context.device_type), self.context.device_id),
+        )
 
     __hash__ = object.__hash__
 
@@ -337,8 +348,7 @@ class NDArray:
         return _inplace(self, o, "broadcast_mod", "_mod_scalar")
 
     # ---- DLPack ---------------------------------------------------------------------------------------
-    def __dlpack__(self, stream: Any = None, max_version: Any = None, dl_device: Any = None,
-                   copy: Any = None) -> Any:
+    def __dlpack__(self, stream: Any = None, max_version: Any = None, dl_device: Any = None, copy: Any = None) -> Any:
         from .dlpack import to_dlpack
 
         return to_dlpack(self, max_version=max_version, dl_device=dl_device, copy=copy)
@@ -419,13 +429,22 @@ def _inplace(a: NDArray, o: Any, op_name: str, scalar_op: str) -> NDArray:
 
 # ---- creation from host data --------------------------------------------------------------------------------
 
+
 def empty(shape: int | Sequence[int], ctx: Context | None = None, dtype: Any = "float32") -> NDArray:
     """An uninitialised array (memory from the device's pool)."""
     shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
     c = ctx if ctx is not None else current_context()
     h = ffi.new("braid_array*")
-    check(lib.braid_array_create(ffi.new("int64_t[]", list(shape)), len(shape), dtype_code(dtype if dtype is not None
-                                 else "float32"), c.device_typeid, c.device_id, h))
+    check(
+        lib.braid_array_create(
+            ffi.new("int64_t[]", list(shape)),
+            len(shape),
+            dtype_code(dtype if dtype is not None else "float32"),
+            c.device_typeid,
+            c.device_id,
+            h,
+        )
+    )
     return wrap(h[0])
 
 
@@ -481,4 +500,3 @@ def _coerce_inputs(ins: tuple, op_name: str) -> tuple:
         else:
             raise TypeError(f"{op_name}: input {i} must be an NDArray, got {type(x).__name__}")
     return tuple(out)
-
