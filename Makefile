@@ -8,7 +8,7 @@ BUILD := build/py
 STAMP := $(VENV)/.deps-stamp
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-.PHONY: help deps build demo test test-cpp test-python test-r test-js lint format tsan bench clean
+.PHONY: help deps build demo test lint format tsan bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'

@@ -27,6 +27,7 @@ run() {  # run NAME COMMAND...: runs a suite, keeps its last lines
 
 run "lint (ruff, clang-format)" bash tests/lint.sh
 run "C/C++ tests (ctest)" ctest --test-dir build/py --output-on-failure
+run "engine tests under ThreadSanitizer" make -s tsan
 # The Python suite runs once per engine: asynchronous (default) and synchronous.
 run "Python tests, ThreadedEngine" env BRAID_ENGINE_TYPE=ThreadedEngine "$VPY" -m pytest -q -p no:cacheprovider tests/python
 run "Python tests, NaiveEngine" env BRAID_ENGINE_TYPE=NaiveEngine "$VPY" -m pytest -q -p no:cacheprovider tests/python
