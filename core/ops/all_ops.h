@@ -16,5 +16,10 @@ void register_linalg_ops(Registry& r);  // dot, batch_dot, matmul
 void register_shape_ops(Registry& r);   // reshape, transpose, concat, stack, split, tile, ...
 void register_index_ops(Registry& r);   // where, one_hot, take, pick, slice, slice_axis, _slice_assign
 void register_cast_ops(Registry& r);    // cast, copy
+void register_nn_basic_ops(Registry& r);   // FullyConnected, Activation, LeakyReLU, softmax, Dropout, Embedding...
+void register_conv_ops(Registry& r);       // Convolution, Deconvolution
+void register_pool_ops(Registry& r);       // Pooling, UpSampling
+void register_norm_ops(Registry& r);       // BatchNorm, LayerNorm, GroupNorm, InstanceNorm, LRN
+void register_optimizer_ops(Registry& r);  // sgd_update, adam_update, ..., multi_sum_sq
 
 }  // namespace braid

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <mutex>
 
+#include "autograd/mode.h"
 #include "tensor/device.h"
 
 namespace braid {
@@ -237,6 +238,7 @@ std::vector<Tensor> invoke(const OpDef& op, std::vector<Tensor> inputs, OpAttrs 
 
   OpContext octx;
   octx.run.ctx = ctx;
+  octx.is_train = is_training();
   if (op.needs_rng) {
     int64_t n = 0;
     for (const Tensor& t : result)
@@ -252,9 +254,11 @@ std::vector<Tensor> invoke(const OpDef& op, std::vector<Tensor> inputs, OpAttrs 
   reads.reserve(n_in);
   for (const Tensor& t : inputs)
     reads.push_back(t.var_ptr());
-  writes.reserve(result.size());
-  for (const Tensor& t : result)
-    writes.push_back(t.var_ptr());
+  writes.reserve(result.size() + op.mutable_inputs.size());
+  for (const Tensor& t : result) writes.push_back(t.var_ptr());
+  for (int i : op.mutable_inputs) {
+    if (i < static_cast<int>(n_in)) writes.push_back(inputs[i].var_ptr());  // ordered like any other write
+  }
 
   // Work below this many elements costs less than a thread hand-off.
   constexpr int64_t kTinyElements = 1 << 14;

@@ -167,6 +167,11 @@ Registry& Registry::get() {
     register_shape_ops(*reg);
     register_index_ops(*reg);
     register_cast_ops(*reg);
+    register_nn_basic_ops(*reg);
+    register_conv_ops(*reg);
+    register_pool_ops(*reg);
+    register_norm_ops(*reg);
+    register_optimizer_ops(*reg);
     reg->index_aliases();
     return reg;
   }();

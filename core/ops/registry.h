@@ -70,6 +70,7 @@ struct TensorMeta {
 // What a kernel sees besides its arrays.
 struct OpContext {
   RunContext run;
+  bool is_train = false;  // the caller's training mode when the op was pushed (Dropout, BatchNorm)
   uint64_t rng_seed = 0;  // for ops with needs_rng: the stream's seed and this op's first counter
   uint64_t rng_offset = 0;
 };
@@ -77,8 +78,10 @@ struct OpContext {
 using InferFn = std::function<void(const OpAttrs&, const std::vector<TensorMeta>& in, std::vector<TensorMeta>* out)>;
 using KernelFn = std::function<void(const OpContext&, const OpAttrs&, const std::vector<Tensor>& in,
                                     const std::vector<Tensor>& out)>;
-// Gradient rule (filled in by the autograd issue): given the forward inputs, outputs and output gradients,
-// returns input gradients built from other registered ops.
+// Gradient rule, declared beside the forward: given the forward inputs, outputs and output gradients (one per
+// output; an undefined Tensor where no gradient flows), returns one gradient per input, built by calling other
+// registered ops (call() in ops/op_call.h), so it runs on every backend and can itself be differentiated.
+// Return an undefined Tensor for inputs that get no gradient (integer indices, ...).
 using GradFn = std::function<std::vector<Tensor>(const OpAttrs&, const std::vector<Tensor>& in,
                                                  const std::vector<Tensor>& out, const std::vector<Tensor>& out_grad)>;
 // For ops whose number of outputs is an attribute (split): returns the count, validating the attribute.
@@ -100,6 +103,7 @@ struct OpDef {
   KernelFn cpu;
   KernelFn cuda;
   GradFn grad;
+  std::vector<int> mutable_inputs;  // inputs the kernel updates in place (BatchNorm's running statistics)
   bool needs_rng = false;  // draws from the random stream of its context
   int64_t rng_draws = 1;   // counters consumed per output element
 
@@ -153,6 +157,14 @@ struct OpDef {
   }
   OpDef& set_cpu(KernelFn f) {
     cpu = std::move(f);
+    return *this;
+  }
+  OpDef& mutates(std::vector<int> inputs) {
+    mutable_inputs = std::move(inputs);
+    return *this;
+  }
+  OpDef& set_grad(GradFn f) {
+    grad = std::move(f);
     return *this;
   }
   OpDef& set_rng(int64_t draws_per_element) {
