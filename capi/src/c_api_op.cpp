@@ -123,6 +123,14 @@ int braid_op_input_name(braid_op op, int32_t index, const char** name) {
   });
 }
 
+int braid_op_num_optional_inputs(braid_op op, int32_t* n) {
+  return guarded([&] {
+    const OpDef& d = op_of(op, "op_num_optional_inputs");
+    check_out(n, "braid_op_num_optional_inputs", "n");
+    *n = d.num_optional_inputs;
+  });
+}
+
 int braid_op_alias(braid_op op, int32_t index, const char** alias) {
   return guarded([&] {
     const OpDef& d = op_of(op, "op_alias");

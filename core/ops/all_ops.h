@@ -20,6 +20,7 @@ void register_nn_basic_ops(Registry& r);   // FullyConnected, Activation, LeakyR
 void register_conv_ops(Registry& r);       // Convolution, Deconvolution
 void register_pool_ops(Registry& r);       // Pooling, UpSampling
 void register_norm_ops(Registry& r);       // BatchNorm, LayerNorm, GroupNorm, InstanceNorm, LRN
-void register_optimizer_ops(Registry& r);  // sgd_update, adam_update, ..., multi_sum_sq
+void register_optimizer_ops(Registry& r);  // sgd_update, adam_update, ..., their mp_ forms
+void register_optimizer_multi_ops(Registry& r);  // multi_sum_sq, multi_all_finite, lamb_update_phase1/2
 
 }  // namespace braid

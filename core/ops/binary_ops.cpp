@@ -2,9 +2,11 @@
 // forms (elemwise_*) and array-scalar forms (_*_scalar, MXNet's names). Mixed dtypes promote numpy-style;
 // comparisons return the promoted dtype holding 0/1, as MXNet's do. Integer division and modulo by zero give 0.
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <type_traits>
 
+#include "ops/grad_util.h"
 #include "ops/kernel_util.h"
 
 namespace braid {
@@ -243,6 +245,98 @@ void add_scalar(Registry& r, const std::string& name, const std::string& what) {
                   const std::vector<Tensor>& out) { scalar_kernel<F>(in[0], attrs.get_float("scalar"), out[0]); });
 }
 
+// d(out)/d(lhs) * g and d(out)/d(rhs) * g at the broadcast shape; set_binary_grad sums them back.
+using BinaryGrad = std::function<std::pair<Tensor, Tensor>(const Tensor& a, const Tensor& b, const Tensor& out,
+                                                           const Tensor& g)>;
+
+void set_binary_grad(Registry& r, const std::string& name, BinaryGrad f) {
+  GradFn rule = [f](const OpAttrs&, const std::vector<Tensor>& in, const std::vector<Tensor>& out,
+                    const std::vector<Tensor>& og) {
+    auto [ga, gb] = f(in[0], in[1], out[0], og[0]);
+    return std::vector<Tensor>{sum_to_shape(ga, in[0].shape()), sum_to_shape(gb, in[1].shape())};
+  };
+  r.def("broadcast_" + name).set_grad(rule);
+  r.def("elemwise_" + name).set_grad(rule);
+}
+
+// Comparisons and logic are piecewise constant: no gradient flows through them.
+void set_no_grad(Registry& r, const std::string& name) {
+  r.def(name).set_grad([](const OpAttrs&, const std::vector<Tensor>& in, const std::vector<Tensor>&,
+                          const std::vector<Tensor>&) { return std::vector<Tensor>(in.size()); });
+}
+
+void register_binary_grads(Registry& r) {
+  using namespace g;
+  set_binary_grad(r, "add", [](const Tensor&, const Tensor&, const Tensor&, const Tensor& dy) {
+    return std::make_pair(dy, dy);
+  });
+  set_binary_grad(r, "sub", [](const Tensor&, const Tensor&, const Tensor&, const Tensor& dy) {
+    return std::make_pair(dy, neg(dy));
+  });
+  set_binary_grad(r, "mul", [](const Tensor& a, const Tensor& b, const Tensor&, const Tensor& dy) {
+    return std::make_pair(mul(dy, b), mul(dy, a));
+  });
+  set_binary_grad(r, "div", [](const Tensor& a, const Tensor& b, const Tensor&, const Tensor& dy) {
+    Tensor da = div(dy, b);
+    return std::make_pair(da, neg(mul(da, div(a, b))));
+  });
+  set_binary_grad(r, "power", [](const Tensor& a, const Tensor& b, const Tensor& y, const Tensor& dy) {
+    Tensor da = mul(dy, mul(b, call("broadcast_power", {a, plus(b, -1.0)})));
+    return std::make_pair(da, mul(dy, mul(y, call("log", {a}))));
+  });
+  set_binary_grad(r, "maximum", [](const Tensor& a, const Tensor& b, const Tensor&, const Tensor& dy) {
+    return std::make_pair(mul(dy, mask("broadcast_greater_equal", a, b)), mul(dy, mask("broadcast_lesser", a, b)));
+  });
+  set_binary_grad(r, "minimum", [](const Tensor& a, const Tensor& b, const Tensor&, const Tensor& dy) {
+    return std::make_pair(mul(dy, mask("broadcast_lesser_equal", a, b)), mul(dy, mask("broadcast_greater", a, b)));
+  });
+  set_binary_grad(r, "hypot", [](const Tensor& a, const Tensor& b, const Tensor& y, const Tensor& dy) {
+    return std::make_pair(mul(dy, div(a, y)), mul(dy, div(b, y)));
+  });
+  set_binary_grad(r, "mod", [](const Tensor& a, const Tensor& b, const Tensor&, const Tensor& dy) {
+    return std::make_pair(dy, neg(mul(dy, call("floor", {div(a, b)}))));
+  });
+  for (const char* n : {"equal", "not_equal", "greater", "greater_equal", "lesser", "lesser_equal", "logical_and",
+                        "logical_or", "logical_xor"}) {
+    set_no_grad(r, std::string("broadcast_") + n);
+    set_no_grad(r, std::string("elemwise_") + n);
+    set_no_grad(r, std::string("_") + n + "_scalar");
+  }
+
+  auto scalar_rule = [&r](const char* name, auto f) {
+    r.def(name).set_grad([f](const OpAttrs& a, const std::vector<Tensor>& in, const std::vector<Tensor>& out,
+                             const std::vector<Tensor>& og) {
+      return std::vector<Tensor>{f(in[0], out[0], og[0], a.get_float("scalar"))};
+    });
+  };
+  scalar_rule("_plus_scalar", [](const Tensor&, const Tensor&, const Tensor& dy, double) { return dy; });
+  scalar_rule("_minus_scalar", [](const Tensor&, const Tensor&, const Tensor& dy, double) { return dy; });
+  scalar_rule("_rminus_scalar", [](const Tensor&, const Tensor&, const Tensor& dy, double) { return neg(dy); });
+  scalar_rule("_mul_scalar", [](const Tensor&, const Tensor&, const Tensor& dy, double s) { return scale(dy, s); });
+  scalar_rule("_div_scalar", [](const Tensor&, const Tensor&, const Tensor& dy, double s) {
+    return scale(dy, 1.0 / s);
+  });
+  scalar_rule("_rdiv_scalar", [](const Tensor& x, const Tensor& y, const Tensor& dy, double) {
+    return neg(mul(dy, div(y, x)));
+  });
+  scalar_rule("_mod_scalar", [](const Tensor&, const Tensor&, const Tensor& dy, double) { return dy; });
+  scalar_rule("_power_scalar", [](const Tensor& x, const Tensor&, const Tensor& dy, double s) {
+    return mul(dy, scale(pow(x, s - 1.0), s));
+  });
+  scalar_rule("_rpower_scalar", [](const Tensor&, const Tensor& y, const Tensor& dy, double s) {
+    return scale(mul(dy, y), std::log(s));
+  });
+  scalar_rule("_maximum_scalar", [](const Tensor& x, const Tensor&, const Tensor& dy, double s) {
+    return mul(dy, call("_greater_equal_scalar", {x.detached()}, {{"scalar", s}}));
+  });
+  scalar_rule("_minimum_scalar", [](const Tensor& x, const Tensor&, const Tensor& dy, double s) {
+    return mul(dy, call("_lesser_equal_scalar", {x.detached()}, {{"scalar", s}}));
+  });
+  scalar_rule("_hypot_scalar", [](const Tensor& x, const Tensor& y, const Tensor& dy, double) {
+    return mul(dy, div(x, y));
+  });
+}
+
 }  // namespace
 
 void register_binary_ops(Registry& r) {
@@ -287,6 +381,7 @@ void register_binary_ops(Registry& r) {
   add_scalar<LogicalAnd>(r, "_logical_and_scalar", "data and scalar (1 or 0).");
   add_scalar<LogicalOr>(r, "_logical_or_scalar", "data or scalar (1 or 0).");
   add_scalar<LogicalXor>(r, "_logical_xor_scalar", "data xor scalar (1 or 0).");
+  register_binary_grads(r);
 }
 
 }  // namespace braid

@@ -1,9 +1,11 @@
 // dtype conversion and copies.
 #include "ops/kernel_util.h"
+#include "ops/op_call.h"
 
 namespace braid {
 
 void register_cast_ops(Registry& r) {
+  using Tensors = std::vector<Tensor>;
   r.add("cast")
       .alias("Cast")
       .describe("Converts data to dtype. Floats convert to integers by truncation; to bool by != 0.")
@@ -25,6 +27,10 @@ void register_cast_ops(Registry& r) {
       .set_cpu([](const OpContext&, const OpAttrs&, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         copy_into(in[0], out[0]);
       });
+  r.def("cast").set_grad([](const OpAttrs&, const Tensors& in, const Tensors&, const Tensors& og) {
+    return Tensors{call("cast", {og[0]}, {{"dtype", in[0].dtype()}})};
+  });
+  r.def("_copy").set_grad([](const OpAttrs&, const Tensors&, const Tensors&, const Tensors& og) { return og; });
 }
 
 }  // namespace braid

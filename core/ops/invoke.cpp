@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <mutex>
 
+#include "autograd/autograd.h"
 #include "autograd/mode.h"
 #include "tensor/device.h"
 
@@ -186,8 +187,9 @@ std::vector<Tensor> invoke(const OpDef& op, std::vector<Tensor> inputs, OpAttrs 
   if (op.variadic) {
     BRAID_CHECK(n_in >= 1, kValue, op.name, ": expected at least one input");
   } else {
-    BRAID_CHECK(n_in == op.input_names.size(), kValue, op.name, ": expected ", op.input_names.size(), " input(s), got ",
-                n_in);
+    const size_t n_max = op.input_names.size(), n_min = n_max - op.num_optional_inputs;
+    BRAID_CHECK(n_in >= n_min && n_in <= n_max, kValue, op.name, ": expected ", n_min == n_max ? "" : str_cat(n_min, " to "),
+                n_max, " input(s), got ", n_in);
   }
   // Scratch reused across calls on this thread: assigning shapes into existing vectors keeps their capacity,
   // which saves several allocations per call on the eager hot path.
@@ -259,6 +261,8 @@ std::vector<Tensor> invoke(const OpDef& op, std::vector<Tensor> inputs, OpAttrs 
   for (int i : op.mutable_inputs) {
     if (i < static_cast<int>(n_in)) writes.push_back(inputs[i].var_ptr());  // ordered like any other write
   }
+
+  if (is_recording()) record_op(op, attrs, inputs, result);
 
   // Work below this many elements costs less than a thread hand-off.
   constexpr int64_t kTinyElements = 1 << 14;

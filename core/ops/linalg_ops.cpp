@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "backends/cpu/gemm.h"
+#include "ops/grad_util.h"
 #include "ops/kernel_util.h"
 
 namespace braid {
@@ -373,6 +374,58 @@ void add_transpose_attrs(OpDef& d) {
       .attr_bool("transpose_b", false, "use the transpose of rhs");
 }
 
+// Gradients of out = op(A) . op(B) for matrices (op transposes when the flag is set).
+std::pair<Tensor, Tensor> matrix_product_grad(const Tensor& A, const Tensor& B, const Tensor& dy, bool ta, bool tb,
+                                              const char* prod) {
+  auto p = [prod](const Tensor& x, const Tensor& y, bool tx, bool ty) {
+    return call(prod, {x, y}, {{"transpose_a", tx}, {"transpose_b", ty}});
+  };
+  if (!ta && !tb) return {p(dy, B, false, true), p(A, dy, true, false)};
+  if (ta && !tb) return {p(B, dy, false, true), p(A, dy, false, false)};
+  if (!ta && tb) return {p(dy, B, false, false), p(dy, A, true, false)};
+  return {p(B, dy, true, true), p(dy, A, true, true)};
+}
+
+void register_linalg_grads(Registry& r) {
+  r.def("dot").set_grad([](const OpAttrs& a, const Tensors& in, const Tensors&, const Tensors& og) {
+    const Tensor &A = in[0], &B = in[1];
+    const bool ta = a.get_bool("transpose_a"), tb = a.get_bool("transpose_b");
+    if (A.ndim() == 2 && B.ndim() == 2) {
+      auto [da, db] = matrix_product_grad(A, B, og[0], ta, tb, "dot");
+      return Tensors{da, db};
+    }
+    BRAID_CHECK(!ta && !tb, kNotImplemented, "dot: gradient with transpose_a/transpose_b needs 2-D inputs");
+    // N-D: contract the last axis of A with the first of B, as matrices (M, K) x (K, N).
+    const int64_t K = A.ndim() ? A.dim(A.ndim() - 1) : 1;
+    const int64_t M = K ? A.numel() / K : 0, N = K ? B.numel() / K : 0;
+    Tensor A2 = g::reshape(A, {M, K}), B2 = g::reshape(B, {K, N}), G2 = g::reshape(og[0], {M, N});
+    auto [da, db] = matrix_product_grad(A2, B2, G2, false, false, "dot");
+    return Tensors{g::reshape(da, A.shape()), g::reshape(db, B.shape())};
+  });
+  r.def("batch_dot").set_grad([](const OpAttrs& a, const Tensors& in, const Tensors&, const Tensors& og) {
+    auto [da, db] = matrix_product_grad(in[0], in[1], og[0], a.get_bool("transpose_a"), a.get_bool("transpose_b"),
+                                        "batch_dot");
+    return Tensors{da, db};
+  });
+  r.def("matmul").set_grad([](const OpAttrs&, const Tensors& in, const Tensors&, const Tensors& og) {
+    // Promote 1-D operands as the forward does, differentiate the batched product, then undo.
+    Tensor A = in[0], B = in[1], G = og[0];
+    Shape as = A.shape(), bs = B.shape();
+    if (A.ndim() == 1) A = g::reshape(A, {1, as[0]});
+    if (B.ndim() == 1) B = g::reshape(B, {bs[0], 1});
+    Shape gs = G.shape();
+    if (in[0].ndim() == 1) gs.insert(gs.end() - (in[1].ndim() == 1 ? 0 : 1), 1);
+    if (in[1].ndim() == 1) gs.push_back(1);
+    G = g::reshape(G, gs);
+    auto swap = [](const Tensor& t) {
+      return call("swapaxes", {t}, {{"dim1", int64_t(-1)}, {"dim2", int64_t(-2)}});
+    };
+    Tensor da = call("matmul", {G, swap(B)});
+    Tensor db = call("matmul", {swap(A), G});
+    return Tensors{g::reshape(sum_to_shape(da, A.shape()), as), g::reshape(sum_to_shape(db, B.shape()), bs)};
+  });
+}
+
 }  // namespace
 
 void register_linalg_ops(Registry& r) {
@@ -428,6 +481,7 @@ void register_linalg_ops(Registry& r) {
               p.batch);
         });
       });
+  register_linalg_grads(r);
 }
 
 }  // namespace braid

@@ -12,6 +12,7 @@
 #include <memory>
 #include <type_traits>
 
+#include "ops/grad_util.h"
 #include "ops/kernel_util.h"
 
 namespace braid {
@@ -757,6 +758,53 @@ void add_arg_reduce(Registry& r, const std::string& name, bool is_max) {
       });
 }
 
+// The reduced result's shape with keepdims, so a gradient can be broadcast back over the reduced axes.
+Shape kept_shape(const OpAttrs& a, const Tensor& x) {
+  OpAttrs k = a;
+  k.values()[a.op()->attr_index("keepdims")].i = 1;
+  std::vector<TensorMeta> out(1);
+  a.op()->infer(k, {TensorMeta{x.shape(), x.dtype()}}, &out);
+  return out[0].shape;
+}
+
+Tensor spread(const Tensor& dy, const Shape& kept, const Shape& to) {
+  return call("broadcast_to", {g::reshape(dy, kept)}, {{"shape", std::vector<int64_t>(to.begin(), to.end())}});
+}
+
+void register_reduce_grads(Registry& r) {
+  using namespace g;
+  r.def("sum").set_grad([](const OpAttrs& a, const Tensors& in, const Tensors&, const Tensors& og) {
+    return Tensors{spread(og[0], kept_shape(a, in[0]), in[0].shape())};
+  });
+  r.def("nansum").set_grad([](const OpAttrs& a, const Tensors& in, const Tensors&, const Tensors& og) {
+    Tensor ok = call("logical_not", {call("isnan", {in[0].detached()})});
+    return Tensors{mul(spread(og[0], kept_shape(a, in[0]), in[0].shape()), ok)};
+  });
+  r.def("mean").set_grad([](const OpAttrs& a, const Tensors& in, const Tensors&, const Tensors& og) {
+    Shape kept = kept_shape(a, in[0]);
+    const double n = static_cast<double>(std::max<int64_t>(in[0].numel(), 1)) /
+                     static_cast<double>(std::max<int64_t>(shape_numel(kept), 1));
+    return Tensors{scale(spread(og[0], kept, in[0].shape()), 1.0 / n)};
+  });
+  // max/min: the gradient goes to every element equal to the extreme (ties share it, as in MXNet).
+  for (const char* name : {"max", "min"}) {
+    r.def(name).set_grad([](const OpAttrs& a, const Tensors& in, const Tensors& out, const Tensors& og) {
+      Shape kept = kept_shape(a, in[0]);
+      Tensor hit = mask("broadcast_equal", in[0], spread(out[0].detached(), kept, in[0].shape()));
+      return Tensors{mul(spread(og[0], kept, in[0].shape()), hit)};
+    });
+  }
+  r.def("prod").set_grad([](const OpAttrs& a, const Tensors& in, const Tensors& out, const Tensors& og) {
+    Shape kept = kept_shape(a, in[0]);  // d prod / d x_i = prod / x_i (inputs without zeros)
+    return Tensors{mul(spread(og[0], kept, in[0].shape()), div(spread(out[0], kept, in[0].shape()), in[0]))};
+  });
+  for (const char* name : {"argmax", "argmin"}) {
+    r.def(name).set_grad([](const OpAttrs&, const Tensors& in, const Tensors&, const Tensors&) {
+      return Tensors(in.size());
+    });
+  }
+}
+
 }  // namespace
 
 void register_reduce_ops(Registry& r) {
@@ -773,6 +821,7 @@ void register_reduce_ops(Registry& r) {
   add_norm(r);
   add_arg_reduce(r, "argmax", true);
   add_arg_reduce(r, "argmin", false);
+  register_reduce_grads(r);
 }
 
 }  // namespace braid

@@ -107,6 +107,16 @@ OpDef& OpDef::attr_bool(const std::string& n, bool d, const std::string& doc) {
   attrs.push_back(a);
   return *this;
 }
+OpDef& OpDef::attr_string_optional(const std::string& n, std::vector<std::string> choices, const std::string& doc) {
+  AttrSpec a = spec(n, AttrKind::kString, doc);
+  a.optional = true;
+  a.dflt.none = true;
+  a.default_repr = "None";
+  a.choices = std::move(choices);
+  attrs.push_back(a);
+  return *this;
+}
+
 OpDef& OpDef::attr_string(const std::string& n, const std::string& d, std::vector<std::string> choices,
                           const std::string& doc) {
   AttrSpec a = spec(n, AttrKind::kString, doc);
@@ -172,6 +182,7 @@ Registry& Registry::get() {
     register_pool_ops(*reg);
     register_norm_ops(*reg);
     register_optimizer_ops(*reg);
+    register_optimizer_multi_ops(*reg);
     reg->index_aliases();
     return reg;
   }();
@@ -200,6 +211,12 @@ void Registry::index_aliases() {
 const OpDef* Registry::find(const std::string& name) const {
   auto it = by_name_.find(name);
   return it == by_name_.end() ? nullptr : it->second;
+}
+
+OpDef& Registry::def(const std::string& name) {
+  auto it = by_name_.find(name);
+  BRAID_CHECK(it != by_name_.end(), kRuntime, "internal error: op '", name, "' is not registered yet");
+  return *it->second;
 }
 
 const OpDef& Registry::at(const std::string& name) const {

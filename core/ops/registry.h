@@ -96,6 +96,7 @@ struct OpDef {
   std::string doc;
   std::vector<std::string> input_names;  // for a variadic op: one name, repeated
   bool variadic = false;                 // any number of inputs (>= 1), e.g. concat, stack
+  int num_optional_inputs = 0;  // trailing inputs a call may omit (FullyConnected's bias under no_bias=True)
   int num_outputs = 1;
   NumOutputsFn num_outputs_fn;  // when set, overrides num_outputs per call
   std::vector<AttrSpec> attrs;
@@ -118,6 +119,11 @@ struct OpDef {
   }
   OpDef& inputs(std::vector<std::string> names) {
     input_names = std::move(names);
+    return *this;
+  }
+  // The last n declared inputs may be left out of a call; the kernel then sees fewer inputs.
+  OpDef& optional_inputs(int n) {
+    num_optional_inputs = n;
     return *this;
   }
   OpDef& variadic_inputs(const std::string& name) {
@@ -146,6 +152,8 @@ struct OpDef {
   OpDef& attr_bool(const std::string& n, bool d, const std::string& doc);
   OpDef& attr_string(const std::string& n, const std::string& d, std::vector<std::string> choices,
                      const std::string& doc);
+  OpDef& attr_string_optional(const std::string& n, std::vector<std::string> choices,
+                              const std::string& doc);  // default None
   OpDef& attr_tuple(const std::string& n, std::vector<int64_t> d, const std::string& doc);
   OpDef& attr_tuple_required(const std::string& n, const std::string& doc);
   OpDef& attr_tuple_optional(const std::string& n, const std::string& doc);  // default None
@@ -180,6 +188,7 @@ class Registry {
   OpDef& add(const std::string& name);
   const OpDef* find(const std::string& name) const;  // by name or alias; null when absent
   const OpDef& at(const std::string& name) const;    // throws kValue
+  OpDef& def(const std::string& name);               // during registration: an op added earlier
   const std::vector<OpDef*>& ops() const { return ops_; }
 
  private:

@@ -4,7 +4,9 @@
 // the output and let copy_into do the (parallel, dtype-converting) copy.
 #include <algorithm>
 
+#include "ops/grad_util.h"
 #include "ops/index_util.h"
+#include "ops/invoke.h"
 
 namespace braid {
 
@@ -261,6 +263,71 @@ void copy_kernel(const OpContext&, const OpAttrs&, const Tensors& in, const Tens
   copy_into(in[0], out[0]);
 }
 
+
+// Gradient rules: the inverse data movement of each op, in terms of registered ops.
+void register_shape_grads(Registry& r) {
+  using Tensors = std::vector<Tensor>;
+  auto back_to_input_shape = [](const OpAttrs&, const Tensors& in, const Tensors&, const Tensors& og) {
+    return Tensors{g::reshape(og[0], in[0].shape())};
+  };
+  for (const char* name : {"reshape", "expand_dims", "squeeze", "flatten"}) r.def(name).set_grad(back_to_input_shape);
+  r.def("reshape_like").set_grad([](const OpAttrs&, const Tensors& in, const Tensors&, const Tensors& og) {
+    return Tensors{g::reshape(og[0], in[0].shape()), Tensor()};
+  });
+  r.def("transpose").set_grad([](const OpAttrs& a, const Tensors& in, const Tensors&, const Tensors& og) {
+    const int nd = in[0].ndim();
+    std::vector<int64_t> perm(nd), inverse(nd);
+    for (int i = 0; i < nd; ++i) perm[i] = nd - 1 - i;
+    if (!a.is_none("axes") && !a.get_tuple("axes").empty()) {
+      for (int i = 0; i < nd; ++i) perm[i] = normalize_axis(a.get_tuple("axes")[i], nd, "transpose", "axes");
+    }
+    for (int i = 0; i < nd; ++i) inverse[perm[i]] = i;
+    return Tensors{call("transpose", {og[0]}, {{"axes", inverse}})};
+  });
+  r.def("swapaxes").set_grad([](const OpAttrs& a, const Tensors&, const Tensors&, const Tensors& og) {
+    return Tensors{call("swapaxes", {og[0]}, {{"dim1", a.get_int("dim1")}, {"dim2", a.get_int("dim2")}})};
+  });
+  r.def("flip").set_grad([](const OpAttrs& a, const Tensors&, const Tensors&, const Tensors& og) {
+    if (a.is_none("axis")) return Tensors{call("flip", {og[0]}, {{"axis", nullptr}})};
+    return Tensors{call("flip", {og[0]}, {{"axis", a.get_tuple("axis")}})};
+  });
+  r.def("broadcast_to").set_grad([](const OpAttrs&, const Tensors& in, const Tensors&, const Tensors& og) {
+    return Tensors{sum_to_shape(og[0], in[0].shape())};
+  });
+  r.def("concat").set_grad([](const OpAttrs& a, const Tensors& in, const Tensors&, const Tensors& og) {
+    const int axis = normalize_axis(a.get_int("dim"), in[0].ndim(), "concat", "dim");
+    Tensors grads;
+    int64_t begin = 0;
+    for (const Tensor& t : in) {
+      int64_t end = begin + t.dim(axis);
+      grads.push_back(call("slice_axis", {og[0]}, {{"axis", int64_t(axis)}, {"begin", begin}, {"end", end}}));
+      begin = end;
+    }
+    return grads;
+  });
+  r.def("stack").set_grad([](const OpAttrs& a, const Tensors& in, const Tensors&, const Tensors& og) {
+    const int axis = normalize_axis(a.get_int("axis"), in[0].ndim() + 1, "stack", "axis");
+    Tensors grads;
+    for (size_t i = 0; i < in.size(); ++i) {
+      Tensor part = call("slice_axis", {og[0]}, {{"axis", int64_t(axis)}, {"begin", int64_t(i)}, {"end", int64_t(i + 1)}});
+      grads.push_back(g::reshape(part, in[i].shape()));
+    }
+    return grads;
+  });
+  r.def("split").set_grad([](const OpAttrs& a, const Tensors& in, const Tensors& out, const Tensors& og) {
+    const int axis = normalize_axis(a.get_int("axis"), in[0].ndim(), "split", "axis");
+    Tensors parts;
+    for (size_t k = 0; k < og.size(); ++k) {
+      Shape s = in[0].shape();
+      s[axis] /= static_cast<int64_t>(og.size());
+      parts.push_back(g::reshape(og[k], s));
+    }
+    const OpDef& concat = Registry::get().at("concat");
+    OpAttrs ca = make_attrs(concat, {{"dim", int64_t(axis)}});
+    return Tensors{invoke(concat, parts, ca, in[0].ctx())[0]};
+  });
+}
+
 }  // namespace
 
 void register_shape_ops(Registry& r) {
@@ -478,6 +545,7 @@ void register_shape_ops(Registry& r) {
         (*out)[0] = TensorMeta{t, in[0].dtype};
       })
       .set_cpu(copy_kernel);
+  register_shape_grads(r);
 }
 
 }  // namespace braid

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <type_traits>
 
+#include "ops/grad_util.h"
 #include "ops/kernel_util.h"
 
 namespace braid {
@@ -45,6 +46,62 @@ DType result_dtype(DType in, Result policy) {
 template <typename C>
 C sign_of(C x) {
   return static_cast<C>((C(0) < x) - (x < C(0)));
+}
+
+
+// Gradient rules, f(x, y, dy) -> dx, each in terms of registered ops.
+void register_unary_grads(Registry& r) {
+  using namespace g;
+  auto rule = [&r](const char* name, auto f) { r.def(name).set_grad(unary(f)); };
+  using T = const Tensor&;
+  rule("negative", [](T, T, T dy) { return neg(dy); });
+  rule("abs", [](T x, T, T dy) { return mul(dy, call("sign", {x.detached()})); });
+  rule("square", [](T x, T, T dy) { return mul(dy, scale(x, 2.0)); });
+  rule("reciprocal", [](T x, T, T dy) { return neg(div(dy, mul(x, x))); });
+  rule("sqrt", [](T, T y, T dy) { return div(dy, scale(y, 2.0)); });
+  rule("rsqrt", [](T x, T, T dy) { return mul(dy, scale(pow(x, -1.5), -0.5)); });
+  rule("cbrt", [](T x, T, T dy) { return mul(dy, scale(pow(x, -2.0 / 3.0), 1.0 / 3.0)); });
+  rule("exp", [](T x, T, T dy) { return mul(dy, call("exp", {x})); });
+  rule("expm1", [](T x, T, T dy) { return mul(dy, call("exp", {x})); });
+  rule("log", [](T x, T, T dy) { return div(dy, x); });
+  rule("log1p", [](T x, T, T dy) { return div(dy, plus(x, 1.0)); });
+  rule("log2", [](T x, T, T dy) { return div(dy, scale(x, 0.6931471805599453)); });
+  rule("log10", [](T x, T, T dy) { return div(dy, scale(x, 2.302585092994046)); });
+  rule("sin", [](T x, T, T dy) { return mul(dy, call("cos", {x})); });
+  rule("cos", [](T x, T, T dy) { return neg(mul(dy, call("sin", {x}))); });
+  rule("tan", [](T x, T, T dy) { return div(dy, call("square", {call("cos", {x})})); });
+  rule("arcsin", [](T x, T, T dy) { return mul(dy, call("rsqrt", {rsub(1.0, mul(x, x))})); });
+  rule("arccos", [](T x, T, T dy) { return neg(mul(dy, call("rsqrt", {rsub(1.0, mul(x, x))}))); });
+  rule("arctan", [](T x, T, T dy) { return div(dy, plus(mul(x, x), 1.0)); });
+  rule("sinh", [](T x, T, T dy) { return mul(dy, call("cosh", {x})); });
+  rule("cosh", [](T x, T, T dy) { return mul(dy, call("sinh", {x})); });
+  rule("tanh", [](T x, T, T dy) { return mul(dy, rsub(1.0, call("square", {call("tanh", {x})}))); });
+  rule("arcsinh", [](T x, T, T dy) { return mul(dy, call("rsqrt", {plus(mul(x, x), 1.0)})); });
+  rule("arccosh", [](T x, T, T dy) { return mul(dy, call("rsqrt", {plus(mul(x, x), -1.0)})); });
+  rule("arctanh", [](T x, T, T dy) { return div(dy, rsub(1.0, mul(x, x))); });
+  rule("sigmoid", [](T x, T, T dy) {
+    Tensor s = call("sigmoid", {x});
+    return mul(dy, mul(s, rsub(1.0, s)));
+  });
+  rule("relu", [](T x, T, T dy) { return mul(dy, call("_greater_scalar", {x.detached()}, {{"scalar", 0.0}})); });
+  rule("softsign", [](T x, T, T dy) { return div(dy, call("square", {plus(call("abs", {x}), 1.0)})); });
+  rule("erf", [](T x, T, T dy) {
+    return mul(dy, scale(call("exp", {neg(mul(x, x))}), 1.1283791670955126));  // 2 / sqrt(pi)
+  });
+  rule("degrees", [](T, T, T dy) { return scale(dy, 57.29577951308232); });
+  rule("radians", [](T, T, T dy) { return scale(dy, 0.017453292519943295); });
+  // Piecewise constant: zero gradient almost everywhere.
+  for (const char* name : {"sign", "floor", "ceil", "trunc", "round", "rint", "fix", "logical_not", "isnan", "isinf",
+                           "isfinite"}) {
+    rule(name, [](T x, T, T) { return zeros_like(x); });
+  }
+  r.def("clip").set_grad([](const OpAttrs& a, const std::vector<Tensor>& in, const std::vector<Tensor>&,
+                            const std::vector<Tensor>& og) {
+    Tensor x = in[0].detached();
+    Tensor inside = mul(call("_greater_equal_scalar", {x}, {{"scalar", a.get_float("a_min")}}),
+                        call("_lesser_equal_scalar", {x}, {{"scalar", a.get_float("a_max")}}));
+    return std::vector<Tensor>{mul(og[0], inside)};
+  });
 }
 
 }  // namespace
@@ -117,6 +174,7 @@ void register_unary_ops(Registry& r) {
           return x < l ? l : (x > h ? h : x);
         });
       });
+  register_unary_grads(r);
 }
 
 #undef BRAID_UNARY

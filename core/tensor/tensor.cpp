@@ -54,8 +54,15 @@ void* Tensor::raw_data() const {
   return static_cast<char*>(impl_->storage->data()) + impl_->offset * static_cast<int64_t>(dtype_size(dtype()));
 }
 
+Tensor Tensor::detached() const {
+  auto v = std::make_shared<TensorImpl>(*impl_);
+  v->ag.reset();
+  return Tensor(std::move(v));
+}
+
 Tensor Tensor::view(const Shape& shape, const Shape& strides, int64_t offset) const {
   auto v = std::make_shared<TensorImpl>(*impl_);
+  v->ag.reset();  // a view is a new array for autograd: it is not its base's leaf
   v->shape = shape;
   v->strides = strides;
   v->offset = offset;

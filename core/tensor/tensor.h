@@ -12,6 +12,8 @@
 
 namespace braid {
 
+struct AGInfo;  // autograd state of an array (core/autograd/autograd.h)
+
 struct TensorImpl {
   StoragePtr storage;  // null only for arrays with zero elements
   int64_t offset = 0;  // first element, in elements from storage->data()
@@ -20,6 +22,7 @@ struct TensorImpl {
   DType dtype = DType::kFloat32;
   Context ctx;
   VarPtr var;
+  std::shared_ptr<AGInfo> ag;  // set when the array is a gradient leaf or the output of a recorded op
 };
 
 class Tensor {
@@ -54,6 +57,9 @@ class Tensor {
   T* data() const {
     return static_cast<T*>(raw_data());
   }
+
+  // The same array (storage, variable, layout) without autograd state: what a recorded op saves.
+  Tensor detached() const;
 
   // Views: share storage and variable. Errors name the calling operation.
   Tensor view(const Shape& shape, const Shape& strides, int64_t offset) const;

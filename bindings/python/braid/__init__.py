@@ -7,7 +7,7 @@ one stable C ABI shared by the Python, R and JavaScript bindings. Existing MXNet
 
 from __future__ import annotations
 
-from . import ndarray, random
+from . import autograd, ndarray, random
 from . import ndarray as nd
 from .base import (
     BraidDeviceError,
@@ -60,6 +60,7 @@ __all__ = [
     "nd",
     "ndarray",
     "random",
+    "autograd",
     "waitall",
     "engine_type",
     "set_num_threads",

@@ -156,6 +156,8 @@ BRAID_API int braid_op_find(const char* name, braid_op* out);
 BRAID_API int braid_op_get_info(braid_op op, const char** name, const char** doc, int32_t* num_inputs,
                                 int32_t* num_outputs, int32_t* num_attrs, int32_t* num_aliases);
 BRAID_API int braid_op_input_name(braid_op op, int32_t index, const char** name);
+/* How many of the last inputs a call may omit (FullyConnected's bias when no_bias=True). */
+BRAID_API int braid_op_num_optional_inputs(braid_op op, int32_t* n);
 BRAID_API int braid_op_alias(braid_op op, int32_t index, const char** alias);
 /* choices: allowed string values separated by '|' ("" when unrestricted). */
 BRAID_API int braid_op_attr_info(braid_op op, int32_t index, const char** name, int32_t* kind, int32_t* optional,
@@ -204,6 +206,27 @@ BRAID_API int braid_array_from_dlpack(void* managed_tensor, braid_array* out);
 /* The same as a DLManagedTensorVersioned* (DLPack 1.x ABI: version 1.0, flags 0), for consumers asking for
    max_version >= 1.0; numpy 2 maps only these writable. */
 BRAID_API int braid_array_to_dlpack_versioned(braid_array arr, void** managed_tensor);
+
+/* ---- Autograd ---- */
+/* Recording and training modes of the calling thread; prev receives the old value (may be NULL). */
+BRAID_API int braid_autograd_set_recording(int32_t on, int32_t* prev);
+BRAID_API int braid_autograd_set_training(int32_t on, int32_t* prev);
+BRAID_API int braid_autograd_is_recording(int32_t* out);
+BRAID_API int braid_autograd_is_training(int32_t* out);
+/* Marks arr as a gradient leaf: grad_req 0 = null (detach), 1 = write, 2 = add. */
+BRAID_API int braid_array_attach_grad(braid_array arr, int32_t grad_req);
+/* A new handle to arr's gradient buffer, or *out = NULL when none is attached. */
+BRAID_API int braid_array_get_grad(braid_array arr, braid_array* out);
+/* A handle to the same data without autograd state (stops gradients). */
+BRAID_API int braid_array_detach(braid_array arr, braid_array* out);
+/* Backpropagates from heads into the leaves' gradient buffers. head_grads may be NULL, or hold NULL entries
+   (a head without a gradient is differentiated as if summed). */
+BRAID_API int braid_autograd_backward(int32_t num_heads, const braid_array* heads, const braid_array* head_grads,
+                                      int32_t retain_graph, int32_t create_graph, int32_t train_mode);
+/* Gradients of heads with respect to variables, written as new handles to grads[0 .. num_vars). */
+BRAID_API int braid_autograd_grad(int32_t num_heads, const braid_array* heads, const braid_array* head_grads,
+                                  int32_t num_vars, const braid_array* variables, int32_t retain_graph,
+                                  int32_t create_graph, int32_t train_mode, braid_array* grads);
 
 /* BRAID_CDEF_END */
 

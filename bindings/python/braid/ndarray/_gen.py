@@ -30,7 +30,17 @@ class AttrInfo:
 class OpInfo:
     """Registry metadata of one op."""
 
-    __slots__ = ("handle", "name", "doc", "num_inputs", "input_names", "num_outputs", "attrs", "aliases")
+    __slots__ = (
+        "handle",
+        "name",
+        "doc",
+        "num_inputs",
+        "num_optional",
+        "input_names",
+        "num_outputs",
+        "attrs",
+        "aliases",
+    )
 
     def __init__(self, handle: Any) -> None:
         name, doc = ffi.new("char**"), ffi.new("char**")
@@ -41,6 +51,9 @@ class OpInfo:
         self.doc = ffi.string(doc[0]).decode()
         self.num_inputs = nin[0]
         self.num_outputs = nout[0]
+        nopt = ffi.new("int32_t*")
+        check(lib.braid_op_num_optional_inputs(handle, nopt))
+        self.num_optional = nopt[0]  # the last inputs may be omitted (passed as None)
         s = ffi.new("char**")
         self.input_names = []
         for i in range(1 if self.num_inputs < 0 else self.num_inputs):
@@ -128,6 +141,9 @@ def _doc(info: OpInfo) -> str:
     else:
         for n in info.input_names:
             lines += [f"{n} : NDArray", "    input array"]
+        for n in info.input_names[len(info.input_names) - info.num_optional :]:
+            i = lines.index(f"{n} : NDArray")
+            lines[i : i + 2] = [f"{n} : NDArray, optional", "    input array (may be omitted)"]
     for a in info.attrs:
         kind = _KIND_NAMES[a.kind] + (" or None" if a.optional else "")
         extra = f" (one of {', '.join(a.choices)})" if a.choices else ""
@@ -155,7 +171,8 @@ def make_function(info: OpInfo, to_ndarray: Callable[[Any, Any], Any], fname: st
     if variadic:
         params.append(f"*{inputs[0]}")
     else:
-        params += inputs
+        first_optional = len(inputs) - info.num_optional
+        params += [n if i < first_optional else f"{n}=None" for i, n in enumerate(inputs)]
     defaults = {}
     for a, pn in zip(info.attrs, attr_names):
         if pn == "dtype" and info.num_inputs == 0:
@@ -170,6 +187,8 @@ def make_function(info: OpInfo, to_ndarray: Callable[[Any, Any], Any], fname: st
     params.append("**kwargs")
     if variadic:
         arr = f"_flatten({inputs[0]})"
+    elif info.num_optional:
+        arr = "_trim((" + "".join(f"{n}, " for n in inputs) + "))"
     else:
         arr = "(" + "".join(f"{n}, " for n in inputs) + ")"
     attrs = "(" + "".join(f"{n}, " for n in attr_names) + ")"
@@ -194,7 +213,15 @@ def make_function(info: OpInfo, to_ndarray: Callable[[Any, Any], Any], fname: st
             return tuple(args[0])
         return args
 
+    def trim(args: tuple) -> tuple:
+        # Omitted optional inputs (None) are dropped from the end; the core checks what remains.
+        n = len(args)
+        while n > len(args) - info.num_optional and args[n - 1] is None:
+            n -= 1
+        return args[:n]
+
     ns: dict[str, Any] = {
+        "_trim": trim,
         "_info": info,
         "_h": info.handle,
         "_pack": pack_attrs,

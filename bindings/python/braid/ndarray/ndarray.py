@@ -168,6 +168,32 @@ class NDArray:
 
         return op.cast(self, dtype=dtype_name(code))
 
+    # ---- autograd ---------------------------------------------------------------------------------------
+    def attach_grad(self, grad_req: str = "write", stype: Any = None) -> None:
+        """Marks this array as a gradient leaf: after ``backward`` its gradient is in ``self.grad``."""
+        from ..autograd import attach_grad
+
+        attach_grad(self, grad_req)
+
+    @property
+    def grad(self) -> NDArray | None:
+        """The gradient buffer attached by ``attach_grad`` (None when there is none)."""
+        h = ffi.new("braid_array*")
+        check(lib.braid_array_get_grad(self._h, h))
+        return None if h[0] == ffi.NULL else wrap(h[0])
+
+    def backward(self, out_grad: NDArray | None = None, retain_graph: bool = False, train_mode: bool = True) -> None:
+        """Backpropagates from this array (recorded inside ``autograd.record()``) into attached leaves."""
+        from ..autograd import backward
+
+        backward([self], None if out_grad is None else [out_grad], retain_graph, train_mode)
+
+    def detach(self) -> NDArray:
+        """The same data without autograd history: gradients stop here."""
+        h = ffi.new("braid_array*")
+        check(lib.braid_array_detach(self._h, h))
+        return wrap(h[0])
+
     # ---- views ----------------------------------------------------------------------------------------
     def reshape(self, *shape: Any, reverse: bool = False, **kwargs: Any) -> NDArray:
         """Reshapes; a view sharing memory when the array is contiguous. Accepts MXNet's special values
