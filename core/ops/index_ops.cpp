@@ -5,7 +5,9 @@
 // carries such an element as kTupleNone (INT64_MIN). Bounds follow Python's slices: out-of-range values clamp.
 #include <cstring>
 
+#include "ops/grad_util.h"
 #include "ops/index_util.h"
+#include "ops/invoke.h"
 
 namespace braid {
 
@@ -263,6 +265,52 @@ std::vector<AxisSlice> slice_axis_spec(const OpAttrs& a, const Shape& s) {
   return r;
 }
 
+
+// Gradient rules of the indexing ops, in terms of registered ops.
+void register_index_grads(Registry& r) {
+  auto copy_attrs = [](const OpDef& to, const OpAttrs& from) {
+    OpAttrs a(&to);
+    a.values() = from.values();  // the backward op declares the same attributes in the same order
+    return a;
+  };
+  for (const char* name : {"slice", "slice_axis"}) {
+    const std::string back = std::string("_") + name + "_backward";
+    r.def(name).set_grad([back, copy_attrs](const OpAttrs& a, const Tensors& in, const Tensors&, const Tensors& og) {
+      const OpDef& op = Registry::get().at(back);
+      return invoke(op, {og[0], in[0].detached()}, copy_attrs(op, a), og[0].ctx());
+    });
+  }
+  r.def("where").set_grad([](const OpAttrs&, const Tensors& in, const Tensors&, const Tensors& og) {
+    Tensor zero = g::zeros_like(og[0]);
+    Tensor c = in[0].detached();
+    return Tensors{Tensor(), call("where", {c, og[0], zero}), call("where", {c, zero, og[0]})};
+  });
+  r.def("one_hot").set_grad([](const OpAttrs&, const Tensors& in, const Tensors&, const Tensors&) {
+    return Tensors(in.size());
+  });
+  r.def("pick").set_grad([](const OpAttrs& a, const Tensors& in, const Tensors&, const Tensors& og) {
+    // d out / d data is one at the picked position: one_hot(index) along axis, times the gradient.
+    const int nd = in[0].ndim();
+    const int axis = normalize_axis(a.get_int("axis"), nd, "pick");
+    Shape idx_shape = in[0].shape();
+    idx_shape.erase(idx_shape.begin() + axis);
+    Tensor idx = g::reshape(in[1].detached(), idx_shape);
+    Tensor hot = call("one_hot", {idx}, {{"depth", in[0].dim(axis)}, {"dtype", in[0].dtype()}});  // axis last
+    Tensor dy = g::reshape(og[0], idx_shape);
+    Tensor grad_last = g::mul(hot, call("expand_dims", {dy}, {{"axis", int64_t(-1)}}));
+    if (axis != nd - 1) {
+      std::vector<int64_t> perm;
+      for (int d = 0; d < nd - 1; ++d) {
+        if (d == axis) perm.push_back(nd - 1);
+        perm.push_back(d);
+      }
+      if (axis == nd - 1) perm.push_back(nd - 1);
+      grad_last = call("transpose", {grad_last}, {{"axes", perm}});
+    }
+    return Tensors{grad_last, Tensor()};
+  });
+}
+
 }  // namespace
 
 void register_index_ops(Registry& r) {
@@ -343,7 +391,35 @@ void register_index_ops(Registry& r) {
         copy_into(sliced_view(in[0], slice_axis_spec(a, in[0].shape())), out[0]);
       });
 
+  // Gradient helpers: a zero array shaped like `like` with the sliced region taken from `grad`.
+  auto slice_backward = [](auto spec_of) {
+    return [spec_of](const OpContext&, const OpAttrs& a, const Tensors& in, const Tensors& out) {
+      std::memset(out[0].raw_data(), 0, out[0].nbytes());
+      copy_into(in[0], sliced_view(out[0], spec_of(a, out[0].shape())));
+    };
+  };
+  auto infer_like_input1 = [](const OpAttrs&, const Metas& in, Metas* out) {
+    (*out)[0] = TensorMeta{in[1].shape, in[0].dtype};
+  };
+  r.add("_slice_backward")
+      .describe("Gradient of slice: zeros shaped like `like`, with grad written into the region begin:end:step.")
+      .inputs({"grad", "like"})
+      .attr_tuple_required("begin", "as in slice")
+      .attr_tuple_required("end", "as in slice")
+      .attr_tuple("step", {}, "as in slice")
+      .set_infer(infer_like_input1)
+      .set_cpu(slice_backward([](const OpAttrs& a, const Shape& s) { return slice_spec(a, s); }));
+  r.add("_slice_axis_backward")
+      .describe("Gradient of slice_axis: zeros shaped like `like`, with grad written into the sliced range.")
+      .inputs({"grad", "like"})
+      .attr_int_required("axis", "as in slice_axis")
+      .attr_int_required("begin", "as in slice_axis")
+      .attr_int_optional("end", "as in slice_axis")
+      .set_infer(infer_like_input1)
+      .set_cpu(slice_backward([](const OpAttrs& a, const Shape& s) { return slice_axis_spec(a, s); }));
+
   register_gather_ops(r);
+  register_index_grads(r);
 }
 
 }  // namespace braid

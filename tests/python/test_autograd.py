@@ -218,3 +218,21 @@ def test_chain_of_ops_matches_closed_form():
     s = 1 / (1 + np.exp(-(xv @ wv)))
     dy = 2 * (s - 1) / s.size
     np.testing.assert_allclose(w.grad.asnumpy(), xv.T @ (dy * s * (1 - s)), rtol=1e-4, atol=1e-6)
+
+
+def test_index_op_grads():
+    x = rand(3, 4)
+    check_grad(lambda t: mx.nd.slice(t, begin=(1, 0), end=(3, None), step=(1, 2)), [x])
+    check_grad(lambda t: mx.nd.slice_axis(t, axis=1, begin=1, end=3), [x])
+    cond = mx.nd.array([[1, 0, 1, 0]] * 3, dtype="float64")
+    check_grad(lambda a, b: mx.nd.where(cond, a, b), [x, rand(3, 4)])
+    idx = mx.nd.array([0, 3, 1], dtype="float64")
+    check_grad(lambda t: mx.nd.pick(t, idx, axis=1), [x])
+    check_grad(lambda t: mx.nd.pick(t, mx.nd.array([2, 0, 1, 1], dtype="float64"), axis=0), [x])
+
+
+def test_basic_indexing_is_recorded():
+    check_grad(lambda t: t[1:, ::2], [rand(3, 4)])
+    check_grad(lambda t: t[1], [rand(3, 4)])
+    check_grad(lambda t: t[:, None, -1], [rand(3, 4)])
+    check_grad(lambda t: t.reshape(2, 6) * 2, [rand(3, 4)])

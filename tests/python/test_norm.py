@@ -1,7 +1,8 @@
 """Normalisation ops (BatchNorm, LayerNorm, GroupNorm, InstanceNorm, LRN) against numpy references.
 
-Gradients are checked through the fused backward ops (_batch_norm_backward, ...) against central finite
-differences of the numpy references in float64; the gradient rules only route arguments to those ops.
+Gradients are checked three ways in float64: the fused backward ops (_batch_norm_backward, ...) called directly
+and the gradient rules through autograd, both against central finite differences of the numpy references, and
+op_check.check_grad against finite differences of braid's own forward.
 """
 
 import numpy as np
@@ -452,15 +453,17 @@ def test_lrn_grad_rule(rng):
 
 
 @needs_autograd
-@pytest.mark.parametrize("train", [True, False])
-def test_check_grad_batch_norm(train, rng):
+@pytest.mark.parametrize("use_global_stats", [False, True])
+def test_check_grad_batch_norm(use_global_stats, rng):
+    # check_grad differentiates with backward(train_mode=True), which (as in MXNet) selects the batch-statistics
+    # formula unless use_global_stats; the finite differences run outside record(), so fn fixes training mode.
+    # Prediction-mode gradients are covered by test_batch_norm_grad_rule.
     x, g, b, m, v = bn_inputs((3, 2, 2), 1, rng)
 
     def fn(x, g, b):
-        # The finite differences run outside record(): fix the mode so both sides normalise alike.
-        with mx.autograd.train_mode() if train else mx.autograd.predict_mode():
+        with mx.autograd.train_mode():
             mm, mv = mx.nd.array(m, dtype="float64"), mx.nd.array(v, dtype="float64")
-            return mx.nd.BatchNorm(x, g, b, mm, mv, fix_gamma=False, axis=-1)
+            return mx.nd.BatchNorm(x, g, b, mm, mv, fix_gamma=False, axis=-1, use_global_stats=use_global_stats)
 
     check_grad(fn, [x, g, b])
 

@@ -221,7 +221,8 @@ void register_batch_norm_ops(Registry& r) {
           "training mode (autograd.record / train_mode) it uses the batch mean and biased variance and updates "
           "moving_mean and moving_var in place (moving = moving*momentum + batch*(1-momentum)); otherwise, or "
           "with use_global_stats, it uses the moving statistics. With output_mean_var the mean and variance used "
-          "are returned too (the variance itself, not MXNet's inverse standard deviation).")
+          "are returned too (the variance itself, not MXNet's inverse standard deviation). As in MXNet, backward's "
+          "train_mode picks the gradient formula (batch or fixed statistics).")
       .inputs({"data", "gamma", "beta", "moving_mean", "moving_var"})
       .attr_float("eps", 1e-3, "added to the variance for numerical stability")
       .attr_float("momentum", 0.9, "decay of the moving statistics")

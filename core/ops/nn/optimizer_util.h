@@ -6,6 +6,7 @@
 #include <limits>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -29,6 +30,16 @@ void fused_loop_impl(std::index_sequence<K...>, const std::array<Tensor, sizeof.
   run_loop<N>(plan, {static_cast<char*>(t[K].raw_data())...}, {static_cast<int64_t>(sizeof(Ts))...},
               [&](int64_t n, const std::array<char*, N>& p, const std::array<int64_t, N>& st) {
                 std::tuple<Ts*...> ptr{reinterpret_cast<Ts*>(p[K])...};
+                using T0 = std::tuple_element_t<0, std::tuple<Ts...>>;
+                using T1 = std::tuple_element_t<1, std::tuple<Ts...>>;
+                if constexpr (std::is_same<T0, T1>::value) {
+                  if (p[0] == p[1] && st[0] == st[1]) {
+                    // In place (out=weight): one pointer for both, so the compiler sees one array. Two distinct
+                    // pointers to the same memory fail the overlap check of the vectorised loop: it would
+                    // run the scalar fallback.
+                    std::get<1>(ptr) = std::get<0>(ptr);
+                  }
+                }
                 if (((st[K] == 1) && ...)) {
                   // The common case (contiguous parameters): a plain indexed loop the compiler vectorises.
                   for (int64_t i = 0; i < n; ++i)

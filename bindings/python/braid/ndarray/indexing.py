@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd import is_recording
+
 
 def _normalize_key(key: Any, ndim: int) -> tuple:
     if not isinstance(key, tuple):
@@ -65,9 +67,42 @@ def _basic_view(a: Any, key: tuple) -> Any:
     return a._view(out_shape, out_strides, offset)
 
 
+def _basic_recorded(a: Any, key: tuple) -> Any:
+    """Basic indexing through registered ops (slice, reshape), so autograd records it; views are invisible to
+    autograd."""
+    from . import op
+
+    begin, end, step, shape = [], [], [], []
+    dim = 0
+    for k in key:
+        if k is None:
+            shape.append(1)
+            continue
+        n = a.shape[dim]
+        if isinstance(k, slice):
+            start, stop, st = k.indices(n)
+            begin.append(start)
+            end.append(stop if stop >= 0 else None)
+            step.append(st)
+            shape.append(len(range(start, stop, st)))
+        else:
+            i = int(k)
+            if i < -n or i >= n:
+                raise IndexError(f"index {i} is out of bounds for axis {dim} with size {n}")
+            i = i + n if i < 0 else i
+            begin.append(i)
+            end.append(i + 1)
+            step.append(1)
+        dim += 1
+    out = op.slice(a, begin=tuple(begin), end=tuple(end), step=tuple(step))
+    return op.reshape(out, shape=tuple(shape)) if tuple(shape) != out.shape else out
+
+
 def getitem(a: Any, key: Any) -> Any:
     k = _normalize_key(key, a.ndim)
     if _is_basic(k):
+        if is_recording():
+            return _basic_recorded(a, k)
         return _basic_view(a, k)
     from .advanced_indexing import advanced_getitem
 

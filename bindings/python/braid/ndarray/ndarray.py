@@ -207,7 +207,9 @@ class NDArray:
             shape = tuple(shape[0])
         from . import op
 
-        if self.is_contiguous() and not reverse:
+        from ..autograd import is_recording
+
+        if self.is_contiguous() and not reverse and not is_recording():  # views are invisible to autograd
             h = ffi.new("braid_array*")
             check(lib.braid_array_reshape_view(self._h, ffi.new("int64_t[]", [int(s) for s in shape]), len(shape), h))
             return wrap(h[0])
