@@ -63,7 +63,7 @@ def main() -> None:
     print(header)
     for n in names:
         med = {i: statistics.median(runs[i][n]) for i in impls if n in runs[i]}
-        unit = "us/iter" if units[n] == "us_per_iter" else "GFLOP/s" if n.startswith("W2") else "per s"
+        unit = "us/iter" if units[n] == "us_per_iter" else "GFLOP/s" if n.startswith("W2") else "steps/s"
         row = f"{n:<22}{unit:<13}" + "".join(f"{med[i]:>11.3g}" if i in med else f"{'-':>11}" for i in impls)
         for i in peers:
             if "braid" in med and i in med:

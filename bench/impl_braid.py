@@ -5,4 +5,8 @@ import harness  # noqa: I001 - pins thread counts before the framework loads
 import braid as mx
 import mx_workloads
 
-harness.emit("braid", mx_workloads.run(mx), {"braid": mx.__version__, "engine": mx.engine_type()})
+harness.emit(
+    "braid",
+    {**mx_workloads.run(mx), **mx_workloads.run_training(mx)},
+    {"braid": mx.__version__, "engine": mx.engine_type()},
+)

@@ -34,4 +34,23 @@ if harness.selected("W2"):
 
         R[f"W2.gemm{n}.dot"] = harness.measure(mm, iters, warm, unit="per_s", work=2 * n**3 / 1e9)
 
+if harness.selected("W3"):
+    import numpy as np
+
+    net = torch.nn.Sequential(
+        torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn.Linear(512, 512), torch.nn.ReLU(), torch.nn.Linear(512, 10)
+    )
+    opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+    x = torch.from_numpy(harness.fixed_data((128, 784)))
+    y = torch.from_numpy(np.random.RandomState(0).randint(0, 10, size=128))
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def step(n: int) -> None:
+        for _ in range(n):
+            opt.zero_grad(set_to_none=True)
+            loss_fn(net(x), y).backward()
+            opt.step()
+
+    R["W3.mlp_train.eager"] = harness.measure(step, 50, 10, unit="per_s", work=1.0)
+
 harness.emit("torch", R, {"torch": torch.__version__})

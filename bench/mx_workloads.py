@@ -57,3 +57,36 @@ def run(mx: Any) -> dict[str, Any]:
         results["EW.add1e7"] = harness.measure(ew_add, 20, 3)
         results["EW.exp1e7"] = harness.measure(ew_exp, 20, 3)
     return results
+
+
+def run_training(mx: Any) -> dict[str, Any]:
+    """W3: MLP 784-512-512-10, batch 128, SGD momentum, eager steps, written with raw NDArray ops + autograd
+    (no Gluon) so braid and MXNet run the same code."""
+    results: dict[str, Any] = {}
+    if not harness.selected("W3"):
+        return results
+    import numpy as np
+
+    x = mx.nd.array(harness.fixed_data((128, 784)))
+    y = mx.nd.array(np.random.RandomState(0).randint(0, 10, size=128).astype(np.float32))
+    rng = np.random.RandomState(1)
+    shapes = [(512, 784), (512,), (512, 512), (512,), (10, 512), (10,)]
+    params = [mx.nd.array((rng.standard_normal(s) * 0.05).astype(np.float32)) for s in shapes]
+    moms = [mx.nd.zeros(s) for s in shapes]
+    for p in params:
+        p.attach_grad()
+
+    def step(n: int) -> None:
+        for _ in range(n):
+            with mx.autograd.record():
+                h = mx.nd.relu(mx.nd.FullyConnected(x, params[0], params[1], num_hidden=512))
+                h = mx.nd.relu(mx.nd.FullyConnected(h, params[2], params[3], num_hidden=512))
+                out = mx.nd.FullyConnected(h, params[4], params[5], num_hidden=10)
+                loss = mx.nd.softmax_cross_entropy(out, y)
+            loss.backward()
+            for p, m in zip(params, moms):
+                mx.nd.sgd_mom_update(p, p.grad, m, out=p, lr=0.1 / 128, momentum=0.9)
+        mx.nd.waitall()
+
+    results["W3.mlp_train.eager"] = harness.measure(step, 50, 10, unit="per_s", work=1.0)
+    return results

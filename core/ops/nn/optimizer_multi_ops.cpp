@@ -145,7 +145,7 @@ struct Lamb1 {
     corr1 = bc ? C(1.0 / (1.0 - std::pow(a.get_float("beta1"), static_cast<double>(t)))) : C(1);
     corr2 = bc ? C(1.0 / (1.0 - std::pow(a.get_float("beta2"), static_cast<double>(t)))) : C(1);
   }
-  C operator()(C w, C g, C* s) const {
+  BRAID_OPT_INLINE C operator()(C w, C g, C* s) const {
     const C gc = prep(g);
     s[0] = beta1 * s[0] + (C(1) - beta1) * gc;
     s[1] = beta2 * s[1] + (C(1) - beta2) * gc * gc;
@@ -182,7 +182,7 @@ void add_lamb(Registry& r) {
           using C = compute_t<T>;
           const Lamb1<C> alg(a);
           fused_loop<T, T, T, T, T>({out[0], in[0], in[1], in[2], in[3]},
-                                    [alg](T& o, const T& w, const T& g, T& m, T& v) {
+                                    [alg](T& o, const T& w, const T& g, T& m, T& v) BRAID_OPT_INLINE {
                                       C s[2] = {C(m), C(v)};
                                       o = static_cast<T>(alg(C(w), C(g), s));
                                       m = static_cast<T>(s[0]);
@@ -229,8 +229,8 @@ void add_lamb(Registry& r) {
           using T = typename decltype(tag)::type;
           using C = compute_t<T>;
           const C s = static_cast<C>(step);
-          fused_loop<T, T, T>({out[0], in[0], in[1]},
-                              [s](T& o, const T& w, const T& g) { o = static_cast<T>(C(w) - s * C(g)); });
+          fused_loop<T, T, T>({out[0], in[0], in[1]}, [s](T& o, const T& w, const T& g)
+                                                          BRAID_OPT_INLINE { o = static_cast<T>(C(w) - s * C(g)); });
         });
       });
 }

@@ -49,7 +49,7 @@ struct Sgd {  // w = (1 - lr*wd) * w - lr * g
   GradPrep<C> prep;
   C lr, wd;
   explicit Sgd(const OpAttrs& a) : prep(a), lr(C(a.get_float("lr"))), wd(C(a.get_float("wd"))) {}
-  C operator()(C w, C g, C*) const { return (C(1) - lr * wd) * w - lr * prep(g); }
+  BRAID_OPT_INLINE C operator()(C w, C g, C*) const { return (C(1) - lr * wd) * w - lr * prep(g); }
 };
 
 template <typename C>
@@ -59,7 +59,7 @@ struct SgdMom {  // mom = momentum*mom - lr*wd*w - lr*g; w += mom
   C lr, momentum, wd;
   explicit SgdMom(const OpAttrs& a)
       : prep(a), lr(C(a.get_float("lr"))), momentum(C(a.get_float("momentum"))), wd(C(a.get_float("wd"))) {}
-  C operator()(C w, C g, C* s) const {
+  BRAID_OPT_INLINE C operator()(C w, C g, C* s) const {
     s[0] = momentum * s[0] - lr * wd * w - lr * prep(g);
     return w + s[0];
   }
@@ -72,7 +72,7 @@ struct Nag {  // g' = g + wd*w; mom = momentum*mom + g'; w -= lr * (momentum*mom
   C lr, momentum, wd;
   explicit Nag(const OpAttrs& a)
       : prep(a), lr(C(a.get_float("lr"))), momentum(C(a.get_float("momentum"))), wd(C(a.get_float("wd"))) {}
-  C operator()(C w, C g, C* s) const {
+  BRAID_OPT_INLINE C operator()(C w, C g, C* s) const {
     const C gw = prep(g) + wd * w;
     s[0] = momentum * s[0] + gw;
     return w - lr * (momentum * s[0] + gw);
@@ -92,7 +92,7 @@ struct Adam {
         beta2(C(a.get_float("beta2"))),
         eps(C(a.get_float("epsilon"))),
         wd(C(a.get_float("wd"))) {}
-  C operator()(C w, C g, C* s) const {
+  BRAID_OPT_INLINE C operator()(C w, C g, C* s) const {
     const C gw = clamp(rescale * g + wd * w, clip);
     s[0] = beta1 * s[0] + (C(1) - beta1) * gw;
     s[1] = beta2 * s[1] + (C(1) - beta2) * gw * gw;
@@ -114,7 +114,7 @@ struct AdamW {
         eps(C(a.get_float("epsilon"))),
         wd(C(a.get_float("wd"))),
         eta(C(a.get_float("eta"))) {}
-  C operator()(C w, C g, C* s) const {
+  BRAID_OPT_INLINE C operator()(C w, C g, C* s) const {
     const C gc = prep(g);
     s[0] = beta1 * s[0] + (C(1) - beta1) * gc;
     s[1] = beta2 * s[1] + (C(1) - beta2) * gc * gc;
@@ -136,7 +136,7 @@ struct RmsProp {
         eps(C(a.get_float("epsilon"))),
         wd(C(a.get_float("wd"))),
         clip_w(clip_bound<C>(a.get_float("clip_weights"))) {}
-  C operator()(C w, C g, C* s) const {
+  BRAID_OPT_INLINE C operator()(C w, C g, C* s) const {
     const C gw = clamp(rescale * g + wd * w, clip);
     s[0] = (C(1) - rho) * gw * gw + rho * s[0];
     return clamp(w - lr * gw / std::sqrt(s[0] + eps), clip_w);
@@ -152,7 +152,7 @@ struct Adagrad {
   C lr, eps, wd;
   explicit Adagrad(const OpAttrs& a)
       : prep(a), lr(C(a.get_float("lr"))), eps(C(a.get_float("epsilon"))), wd(C(a.get_float("wd"))) {}
-  C operator()(C w, C g, C* s) const {
+  BRAID_OPT_INLINE C operator()(C w, C g, C* s) const {
     const C gc = prep(g);
     s[0] += gc * gc;
     return w - lr * (gc / (std::sqrt(s[0]) + eps) + wd * w);
@@ -163,7 +163,7 @@ struct Adagrad {
 
 // Loads the states into st (compute type), runs alg and stores them back: states are references to elements.
 template <typename C, typename Alg, typename... S>
-C step_states(const Alg& alg, C w, C g, S&... s) {
+BRAID_OPT_INLINE inline C step_states(const Alg& alg, C w, C g, S&... s) {
   C st[sizeof...(S) + 1];  // +1: an array may not be empty
   int k = 0;
   ((st[k++] = static_cast<C>(s)), ...);
@@ -181,9 +181,9 @@ template <template <typename> class Alg, typename T, size_t... K>
 void run_plain(const OpAttrs& a, const Tensors& in, const Tensor& out, std::index_sequence<K...>) {
   using C = compute_t<T>;
   const Alg<C> alg(a);
-  fused_loop<T, T, T, Same<K, T>...>(
-      {out, in[0], in[1], in[2 + K]...},
-      [alg](T& o, const T& w, const T& g, auto&... s) { o = static_cast<T>(step_states(alg, C(w), C(g), s...)); });
+  fused_loop<T, T, T, Same<K, T>...>({out, in[0], in[1], in[2 + K]...},
+                                     [alg](T& o, const T& w, const T& g, auto&... s)
+                                         BRAID_OPT_INLINE { o = static_cast<T>(step_states(alg, C(w), C(g), s...)); });
 }
 
 // Inputs (weight, grad, states..., weight32): the float32 master weight32 and states carry the update; the
@@ -193,7 +193,7 @@ void run_mp(const OpAttrs& a, const Tensors& in, const Tensor& out, std::index_s
   const Alg<float> alg(a);
   const size_t n = in.size();
   fused_loop<T, T, float, Same<K, float>...>({out, in[1], in[n - 1], in[2 + K]...},
-                                             [alg](T& o, const T& g, float& w32, auto&... s) {
+                                             [alg](T& o, const T& g, float& w32, auto&... s) BRAID_OPT_INLINE {
                                                w32 = step_states(alg, w32, static_cast<float>(g), s...);
                                                o = static_cast<T>(w32);
                                              });

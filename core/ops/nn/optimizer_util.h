@@ -3,14 +3,30 @@
 #pragma once
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <limits>
 #include <string>
 #include <tuple>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "ops/kernel_util.h"
+
+// The per-element functors must inline into the loop to vectorise; in a file with dozens of instantiations
+// GCC's growth limits otherwise leave some as a call per element.
+#if defined(__GNUC__)
+#define BRAID_OPT_INLINE __attribute__((always_inline))
+#else
+#define BRAID_OPT_INLINE
+#endif
+// Asserts that a loop carries no dependence between iterations.
+#if defined(__clang__)
+#define BRAID_OPT_IVDEP _Pragma("clang loop vectorize(assume_safety)")
+#elif defined(__GNUC__)
+#define BRAID_OPT_IVDEP _Pragma("GCC ivdep")
+#else
+#define BRAID_OPT_IVDEP
+#endif
 
 namespace braid {
 namespace opt {
@@ -19,6 +35,21 @@ using Metas = std::vector<TensorMeta>;
 using Tensors = std::vector<Tensor>;
 
 namespace detail {
+// True unless two of the n-element contiguous rows at p overlap other than by starting at the same address
+// with the same element size (an in-place update, which is safe elementwise).
+template <size_t N>
+bool no_partial_overlap(const std::array<char*, N>& p, const std::array<size_t, N>& size, int64_t n) {
+  for (size_t a = 0; a < N; ++a) {
+    for (size_t b = a + 1; b < N; ++b) {
+      const uintptr_t a0 = reinterpret_cast<uintptr_t>(p[a]), b0 = reinterpret_cast<uintptr_t>(p[b]);
+      const bool same = a0 == b0 && size[a] == size[b];
+      if (!same && a0 < b0 + n * size[b] && b0 < a0 + n * size[a])
+        return false;
+    }
+  }
+  return true;
+}
+
 template <typename... Ts, typename F, size_t... K>
 void fused_loop_impl(std::index_sequence<K...>, const std::array<Tensor, sizeof...(Ts)>& t, F& f) {
   constexpr size_t N = sizeof...(Ts);
@@ -30,18 +61,11 @@ void fused_loop_impl(std::index_sequence<K...>, const std::array<Tensor, sizeof.
   run_loop<N>(plan, {static_cast<char*>(t[K].raw_data())...}, {static_cast<int64_t>(sizeof(Ts))...},
               [&](int64_t n, const std::array<char*, N>& p, const std::array<int64_t, N>& st) {
                 std::tuple<Ts*...> ptr{reinterpret_cast<Ts*>(p[K])...};
-                using T0 = std::tuple_element_t<0, std::tuple<Ts...>>;
-                using T1 = std::tuple_element_t<1, std::tuple<Ts...>>;
-                if constexpr (std::is_same<T0, T1>::value) {
-                  if (p[0] == p[1] && st[0] == st[1]) {
-                    // In place (out=weight): one pointer for both, so the compiler sees one array. Two distinct
-                    // pointers to the same memory fail the overlap check of the vectorised loop: it would
-                    // run the scalar fallback.
-                    std::get<1>(ptr) = std::get<0>(ptr);
-                  }
-                }
-                if (((st[K] == 1) && ...)) {
-                  // The common case (contiguous parameters): a plain indexed loop the compiler vectorises.
+                if (((st[K] == 1) && ...) && no_partial_overlap<N>(p, {sizeof(Ts)...}, n)) {
+                  // The common case: contiguous operands that are distinct arrays or the very same one
+                  // (out=weight). Neither carries a dependence from one element to the next, so the loop
+                  // vectorises without the runtime overlap checks that GCC gives up on beyond a few arrays.
+                  BRAID_OPT_IVDEP
                   for (int64_t i = 0; i < n; ++i)
                     f(std::get<K>(ptr)[i]...);
                 } else {
@@ -68,7 +92,7 @@ C clip_bound(double clip) {
 }
 // Clamps to [-b, b]; a NaN passes through, as in MXNet's clip.
 template <typename C>
-inline C clamp(C x, C b) {
+BRAID_OPT_INLINE inline C clamp(C x, C b) {
   return x > b ? b : (x < -b ? -b : x);
 }
 
@@ -78,7 +102,7 @@ struct GradPrep {
   C rescale, clip;
   explicit GradPrep(const OpAttrs& a)
       : rescale(static_cast<C>(a.get_float("rescale_grad"))), clip(clip_bound<C>(a.get_float("clip_gradient"))) {}
-  C operator()(C g) const { return clamp(rescale * g, clip); }
+  BRAID_OPT_INLINE C operator()(C g) const { return clamp(rescale * g, clip); }
 };
 
 // Checks an update op's inputs: all have weight's shape; weight is floating point; inputs from index first_f32
