@@ -14,8 +14,7 @@ namespace {
 // Runs a scope with recording and training set, restoring both after.
 class ModeScope {
  public:
-  ModeScope(bool recording, bool training)
-      : old_rec_(set_recording(recording)), old_train_(set_training(training)) {}
+  ModeScope(bool recording, bool training) : old_rec_(set_recording(recording)), old_train_(set_training(training)) {}
   ~ModeScope() {
     set_recording(old_rec_);
     set_training(old_train_);
@@ -26,8 +25,10 @@ class ModeScope {
 };
 
 Tensor add_grads(const Tensor& a, const Tensor& b) {
-  if (!a.defined()) return b;
-  if (!b.defined()) return a;
+  if (!a.defined())
+    return b;
+  if (!b.defined())
+    return a;
   return call("elemwise_add", {a, b});
 }
 
@@ -38,7 +39,8 @@ std::vector<GradNode*> reverse_topological(const std::vector<Tensor>& heads) {
   std::vector<std::pair<GradNode*, size_t>> stack;
   for (const Tensor& h : heads) {
     AGInfo* ag = h.impl()->ag.get();
-    if (!ag || !ag->node || seen.count(ag->node.get())) continue;
+    if (!ag || !ag->node || seen.count(ag->node.get()))
+      continue;
     seen.insert(ag->node.get());
     stack.push_back({ag->node.get(), 0});
     while (!stack.empty()) {
@@ -59,9 +61,8 @@ std::vector<GradNode*> reverse_topological(const std::vector<Tensor>& heads) {
 }
 
 // The engine of backward() and grad(): returns accumulated gradients keyed by AGInfo.
-std::unordered_map<AGInfo*, Tensor> propagate(const std::vector<Tensor>& heads,
-                                               const std::vector<Tensor>& head_grads, bool retain_graph,
-                                               bool create_graph, bool train_mode) {
+std::unordered_map<AGInfo*, Tensor> propagate(const std::vector<Tensor>& heads, const std::vector<Tensor>& head_grads,
+                                              bool retain_graph, bool create_graph, bool train_mode) {
   BRAID_CHECK(head_grads.empty() || head_grads.size() == heads.size(), kValue, "backward: got ", heads.size(),
               " heads but ", head_grads.size(), " head gradients");
   std::unordered_map<AGInfo*, Tensor> acc;
@@ -95,16 +96,19 @@ std::unordered_map<AGInfo*, Tensor> propagate(const std::vector<Tensor>& heads,
     bool any = false;
     for (size_t k = 0; k < node->outputs.size(); ++k) {
       std::shared_ptr<AGInfo> oag = node->out_ag[k].lock();
-      if (!oag) continue;
+      if (!oag)
+        continue;
       auto it = acc.find(oag.get());
       if (it != acc.end() && it->second.defined()) {
         out_grads[k] = it->second;
         any = true;
       }
     }
-    if (!any) continue;
+    if (!any)
+      continue;
     for (size_t k = 0; k < out_grads.size(); ++k) {
-      if (!out_grads[k].defined()) out_grads[k] = call("zeros_like", {node->outputs[k]});
+      if (!out_grads[k].defined())
+        out_grads[k] = call("zeros_like", {node->outputs[k]});
     }
     std::vector<Tensor> outputs = node->outputs;
     if (create_graph) {
@@ -118,11 +122,12 @@ std::unordered_map<AGInfo*, Tensor> propagate(const std::vector<Tensor>& heads,
       }
     }
     std::vector<Tensor> in_grads = node->op->grad(node->attrs, node->inputs, outputs, out_grads);
-    BRAID_CHECK(in_grads.size() == node->inputs.size(), kRuntime, "internal error: gradient rule of '",
-                node->op->name, "' returned ", in_grads.size(), " gradients for ", node->inputs.size(), " inputs");
+    BRAID_CHECK(in_grads.size() == node->inputs.size(), kRuntime, "internal error: gradient rule of '", node->op->name,
+                "' returned ", in_grads.size(), " gradients for ", node->inputs.size(), " inputs");
     for (size_t i = 0; i < in_grads.size(); ++i) {
       const std::shared_ptr<AGInfo>& iag = node->inputs[i].impl()->ag;
-      if (!iag || !iag->needs_grad() || !in_grads[i].defined()) continue;
+      if (!iag || !iag->needs_grad() || !in_grads[i].defined())
+        continue;
       BRAID_CHECK(in_grads[i].shape() == node->inputs[i].shape(), kRuntime, "internal error: gradient rule of '",
                   node->op->name, "' gave input ", i, " a gradient of shape ", shape_str(in_grads[i].shape()),
                   ", expected ", shape_str(node->inputs[i].shape()));
@@ -146,7 +151,8 @@ std::unordered_map<AGInfo*, Tensor> propagate(const std::vector<Tensor>& heads,
 void attach_grad(const Tensor& t, GradReq req) {
   auto ag = std::make_shared<AGInfo>();
   ag->grad_req = req;
-  if (req != GradReq::kNull) ag->grad = call("zeros_like", {t.detached()});
+  if (req != GradReq::kNull)
+    ag->grad = call("zeros_like", {t.detached()});
   t.impl()->ag = ag;  // a new leaf: detaches t from any graph it came from, as in MXNet
 }
 
@@ -162,7 +168,8 @@ void record_op(const OpDef& op, const OpAttrs& attrs, const std::vector<Tensor>&
     const AGInfo* ag = t.impl()->ag.get();
     needed = needed || (ag && ag->needs_grad());
   }
-  if (!needed) return;
+  if (!needed)
+    return;
   for (const Tensor& t : outputs) {
     const AGInfo* ag = t.impl()->ag.get();
     BRAID_CHECK(!(ag && ag->is_leaf() && ag->grad_req != GradReq::kNull), kValue, op.name,
@@ -190,21 +197,26 @@ void backward(const std::vector<Tensor>& heads, const std::vector<Tensor>& head_
   for (GradNode* node : reverse_topological(heads)) {
     for (const Tensor& in : node->inputs) {
       const std::shared_ptr<AGInfo>& ag = in.impl()->ag;
-      if (ag && ag->is_leaf() && ag->grad_req != GradReq::kNull && seen.insert(ag.get()).second) leaves.push_back(ag);
+      if (ag && ag->is_leaf() && ag->grad_req != GradReq::kNull && seen.insert(ag.get()).second)
+        leaves.push_back(ag);
     }
   }
   for (const Tensor& h : heads) {
     const std::shared_ptr<AGInfo>& ag = h.impl()->ag;
-    if (ag && ag->is_leaf() && ag->grad_req != GradReq::kNull && seen.insert(ag.get()).second) leaves.push_back(ag);
+    if (ag && ag->is_leaf() && ag->grad_req != GradReq::kNull && seen.insert(ag.get()).second)
+      leaves.push_back(ag);
   }
   std::unordered_map<AGInfo*, Tensor> acc = propagate(heads, head_grads, retain_graph, create_graph, train_mode);
   ModeScope scope(create_graph, train_mode);
   for (const std::shared_ptr<AGInfo>& leaf : leaves) {
     auto it = acc.find(leaf.get());
-    if (it == acc.end() || !it->second.defined()) continue;
+    if (it == acc.end() || !it->second.defined())
+      continue;
     Tensor g = it->second;
-    if (g.dtype() != leaf->grad.dtype()) g = call("cast", {g}, {{"dtype", leaf->grad.dtype()}});
-    if (leaf->grad_req == GradReq::kAdd) g = call("elemwise_add", {leaf->grad.detached(), g});
+    if (g.dtype() != leaf->grad.dtype())
+      g = call("cast", {g}, {{"dtype", leaf->grad.dtype()}});
+    if (leaf->grad_req == GradReq::kAdd)
+      g = call("elemwise_add", {leaf->grad.detached(), g});
     if (create_graph) {
       leaf->grad = g;  // keeps the graph of the gradient for a second backward
     } else {
@@ -216,15 +228,15 @@ void backward(const std::vector<Tensor>& heads, const std::vector<Tensor>& head_
 }
 
 std::vector<Tensor> grad(const std::vector<Tensor>& heads, const std::vector<Tensor>& head_grads,
-                         const std::vector<Tensor>& variables, bool retain_graph, bool create_graph,
-                         bool train_mode) {
+                         const std::vector<Tensor>& variables, bool retain_graph, bool create_graph, bool train_mode) {
   for (size_t i = 0; i < variables.size(); ++i) {
     const AGInfo* ag = variables[i].impl()->ag.get();
     BRAID_CHECK(ag && ag->needs_grad(), kValue, "grad: variable ", i,
                 " is not part of the recorded graph; call attach_grad() on it before recording");
   }
   std::vector<std::shared_ptr<AGInfo>> keys;
-  for (const Tensor& v : variables) keys.push_back(v.impl()->ag);
+  for (const Tensor& v : variables)
+    keys.push_back(v.impl()->ag);
   std::unordered_map<AGInfo*, Tensor> acc = propagate(heads, head_grads, retain_graph, create_graph, train_mode);
   std::vector<Tensor> out;
   ModeScope scope(create_graph, train_mode);

@@ -35,10 +35,10 @@ struct AGInfo {
 struct GradNode {
   const OpDef* op = nullptr;
   OpAttrs attrs;
-  std::vector<Tensor> inputs;                // as given to the forward, autograd state included
-  std::vector<Tensor> outputs;               // detached values (no cycle back to this node)
+  std::vector<Tensor> inputs;                 // as given to the forward, autograd state included
+  std::vector<Tensor> outputs;                // detached values (no cycle back to this node)
   std::vector<std::weak_ptr<AGInfo>> out_ag;  // the outputs' autograd state, for create_graph
-  bool freed = false;                        // saved arrays released by a backward without retain_graph
+  bool freed = false;                         // saved arrays released by a backward without retain_graph
 };
 
 // Marks t as a leaf whose gradient is kept in a zero-initialised buffer (grad_req kNull removes that).
@@ -54,7 +54,6 @@ void backward(const std::vector<Tensor>& heads, const std::vector<Tensor>& head_
               bool create_graph, bool train_mode);
 // Gradients of heads with respect to variables (leaves or recorded arrays), returned instead of stored.
 std::vector<Tensor> grad(const std::vector<Tensor>& heads, const std::vector<Tensor>& head_grads,
-                         const std::vector<Tensor>& variables, bool retain_graph, bool create_graph,
-                         bool train_mode);
+                         const std::vector<Tensor>& variables, bool retain_graph, bool create_graph, bool train_mode);
 
 }  // namespace braid

@@ -7,8 +7,12 @@ thread_local bool g_recording = false;
 thread_local bool g_training = false;
 }  // namespace
 
-bool is_recording() { return g_recording; }
-bool is_training() { return g_training; }
+bool is_recording() {
+  return g_recording;
+}
+bool is_training() {
+  return g_training;
+}
 
 bool set_recording(bool on) {
   bool old = g_recording;

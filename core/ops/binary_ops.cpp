@@ -246,8 +246,8 @@ void add_scalar(Registry& r, const std::string& name, const std::string& what) {
 }
 
 // d(out)/d(lhs) * g and d(out)/d(rhs) * g at the broadcast shape; set_binary_grad sums them back.
-using BinaryGrad = std::function<std::pair<Tensor, Tensor>(const Tensor& a, const Tensor& b, const Tensor& out,
-                                                           const Tensor& g)>;
+using BinaryGrad =
+    std::function<std::pair<Tensor, Tensor>(const Tensor& a, const Tensor& b, const Tensor& out, const Tensor& g)>;
 
 void set_binary_grad(Registry& r, const std::string& name, BinaryGrad f) {
   GradFn rule = [f](const OpAttrs&, const std::vector<Tensor>& in, const std::vector<Tensor>& out,
@@ -267,9 +267,8 @@ void set_no_grad(Registry& r, const std::string& name) {
 
 void register_binary_grads(Registry& r) {
   using namespace g;
-  set_binary_grad(r, "add", [](const Tensor&, const Tensor&, const Tensor&, const Tensor& dy) {
-    return std::make_pair(dy, dy);
-  });
+  set_binary_grad(r, "add",
+                  [](const Tensor&, const Tensor&, const Tensor&, const Tensor& dy) { return std::make_pair(dy, dy); });
   set_binary_grad(r, "sub", [](const Tensor&, const Tensor&, const Tensor&, const Tensor& dy) {
     return std::make_pair(dy, neg(dy));
   });
@@ -313,12 +312,10 @@ void register_binary_grads(Registry& r) {
   scalar_rule("_minus_scalar", [](const Tensor&, const Tensor&, const Tensor& dy, double) { return dy; });
   scalar_rule("_rminus_scalar", [](const Tensor&, const Tensor&, const Tensor& dy, double) { return neg(dy); });
   scalar_rule("_mul_scalar", [](const Tensor&, const Tensor&, const Tensor& dy, double s) { return scale(dy, s); });
-  scalar_rule("_div_scalar", [](const Tensor&, const Tensor&, const Tensor& dy, double s) {
-    return scale(dy, 1.0 / s);
-  });
-  scalar_rule("_rdiv_scalar", [](const Tensor& x, const Tensor& y, const Tensor& dy, double) {
-    return neg(mul(dy, div(y, x)));
-  });
+  scalar_rule("_div_scalar",
+              [](const Tensor&, const Tensor&, const Tensor& dy, double s) { return scale(dy, 1.0 / s); });
+  scalar_rule("_rdiv_scalar",
+              [](const Tensor& x, const Tensor& y, const Tensor& dy, double) { return neg(mul(dy, div(y, x))); });
   scalar_rule("_mod_scalar", [](const Tensor&, const Tensor&, const Tensor& dy, double) { return dy; });
   scalar_rule("_power_scalar", [](const Tensor& x, const Tensor&, const Tensor& dy, double s) {
     return mul(dy, scale(pow(x, s - 1.0), s));
@@ -332,9 +329,8 @@ void register_binary_grads(Registry& r) {
   scalar_rule("_minimum_scalar", [](const Tensor& x, const Tensor&, const Tensor& dy, double s) {
     return mul(dy, call("_lesser_equal_scalar", {x.detached()}, {{"scalar", s}}));
   });
-  scalar_rule("_hypot_scalar", [](const Tensor& x, const Tensor& y, const Tensor& dy, double) {
-    return mul(dy, div(x, y));
-  });
+  scalar_rule("_hypot_scalar",
+              [](const Tensor& x, const Tensor& y, const Tensor& dy, double) { return mul(dy, div(x, y)); });
 }
 
 }  // namespace

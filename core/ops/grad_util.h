@@ -5,16 +5,36 @@
 
 namespace braid::g {
 
-inline Tensor add(const Tensor& a, const Tensor& b) { return call("broadcast_add", {a, b}); }
-inline Tensor sub(const Tensor& a, const Tensor& b) { return call("broadcast_sub", {a, b}); }
-inline Tensor mul(const Tensor& a, const Tensor& b) { return call("broadcast_mul", {a, b}); }
-inline Tensor div(const Tensor& a, const Tensor& b) { return call("broadcast_div", {a, b}); }
-inline Tensor neg(const Tensor& a) { return call("negative", {a}); }
-inline Tensor scale(const Tensor& a, double s) { return call("_mul_scalar", {a}, {{"scalar", s}}); }
-inline Tensor plus(const Tensor& a, double s) { return call("_plus_scalar", {a}, {{"scalar", s}}); }
-inline Tensor rsub(double s, const Tensor& a) { return call("_rminus_scalar", {a}, {{"scalar", s}}); }
-inline Tensor pow(const Tensor& a, double s) { return call("_power_scalar", {a}, {{"scalar", s}}); }
-inline Tensor zeros_like(const Tensor& a) { return call("zeros_like", {a.detached()}); }
+inline Tensor add(const Tensor& a, const Tensor& b) {
+  return call("broadcast_add", {a, b});
+}
+inline Tensor sub(const Tensor& a, const Tensor& b) {
+  return call("broadcast_sub", {a, b});
+}
+inline Tensor mul(const Tensor& a, const Tensor& b) {
+  return call("broadcast_mul", {a, b});
+}
+inline Tensor div(const Tensor& a, const Tensor& b) {
+  return call("broadcast_div", {a, b});
+}
+inline Tensor neg(const Tensor& a) {
+  return call("negative", {a});
+}
+inline Tensor scale(const Tensor& a, double s) {
+  return call("_mul_scalar", {a}, {{"scalar", s}});
+}
+inline Tensor plus(const Tensor& a, double s) {
+  return call("_plus_scalar", {a}, {{"scalar", s}});
+}
+inline Tensor rsub(double s, const Tensor& a) {
+  return call("_rminus_scalar", {a}, {{"scalar", s}});
+}
+inline Tensor pow(const Tensor& a, double s) {
+  return call("_power_scalar", {a}, {{"scalar", s}});
+}
+inline Tensor zeros_like(const Tensor& a) {
+  return call("zeros_like", {a.detached()});
+}
 inline Tensor reshape(const Tensor& a, const Shape& s) {
   return call("reshape", {a}, {{"shape", std::vector<int64_t>(s.begin(), s.end())}});
 }

@@ -265,7 +265,6 @@ std::vector<AxisSlice> slice_axis_spec(const OpAttrs& a, const Shape& s) {
   return r;
 }
 
-
 // Gradient rules of the indexing ops, in terms of registered ops.
 void register_index_grads(Registry& r) {
   auto copy_attrs = [](const OpDef& to, const OpAttrs& from) {
@@ -285,9 +284,8 @@ void register_index_grads(Registry& r) {
     Tensor c = in[0].detached();
     return Tensors{Tensor(), call("where", {c, og[0], zero}), call("where", {c, zero, og[0]})};
   });
-  r.def("one_hot").set_grad([](const OpAttrs&, const Tensors& in, const Tensors&, const Tensors&) {
-    return Tensors(in.size());
-  });
+  r.def("one_hot").set_grad(
+      [](const OpAttrs&, const Tensors& in, const Tensors&, const Tensors&) { return Tensors(in.size()); });
   r.def("pick").set_grad([](const OpAttrs& a, const Tensors& in, const Tensors&, const Tensors& og) {
     // d out / d data is one at the picked position: one_hot(index) along axis, times the gradient.
     const int nd = in[0].ndim();
@@ -301,10 +299,12 @@ void register_index_grads(Registry& r) {
     if (axis != nd - 1) {
       std::vector<int64_t> perm;
       for (int d = 0; d < nd - 1; ++d) {
-        if (d == axis) perm.push_back(nd - 1);
+        if (d == axis)
+          perm.push_back(nd - 1);
         perm.push_back(d);
       }
-      if (axis == nd - 1) perm.push_back(nd - 1);
+      if (axis == nd - 1)
+        perm.push_back(nd - 1);
       grad_last = call("transpose", {grad_last}, {{"axes", perm}});
     }
     return Tensors{grad_last, Tensor()};

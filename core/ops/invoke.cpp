@@ -188,8 +188,8 @@ std::vector<Tensor> invoke(const OpDef& op, std::vector<Tensor> inputs, OpAttrs 
     BRAID_CHECK(n_in >= 1, kValue, op.name, ": expected at least one input");
   } else {
     const size_t n_max = op.input_names.size(), n_min = n_max - op.num_optional_inputs;
-    BRAID_CHECK(n_in >= n_min && n_in <= n_max, kValue, op.name, ": expected ", n_min == n_max ? "" : str_cat(n_min, " to "),
-                n_max, " input(s), got ", n_in);
+    BRAID_CHECK(n_in >= n_min && n_in <= n_max, kValue, op.name, ": expected ",
+                n_min == n_max ? "" : str_cat(n_min, " to "), n_max, " input(s), got ", n_in);
   }
   // Scratch reused across calls on this thread: assigning shapes into existing vectors keeps their capacity,
   // which saves several allocations per call on the eager hot path.
@@ -257,12 +257,15 @@ std::vector<Tensor> invoke(const OpDef& op, std::vector<Tensor> inputs, OpAttrs 
   for (const Tensor& t : inputs)
     reads.push_back(t.var_ptr());
   writes.reserve(result.size() + op.mutable_inputs.size());
-  for (const Tensor& t : result) writes.push_back(t.var_ptr());
+  for (const Tensor& t : result)
+    writes.push_back(t.var_ptr());
   for (int i : op.mutable_inputs) {
-    if (i < static_cast<int>(n_in)) writes.push_back(inputs[i].var_ptr());  // ordered like any other write
+    if (i < static_cast<int>(n_in))
+      writes.push_back(inputs[i].var_ptr());  // ordered like any other write
   }
 
-  if (is_recording()) record_op(op, attrs, inputs, result);
+  if (is_recording())
+    record_op(op, attrs, inputs, result);
 
   // Work below this many elements costs less than a thread hand-off.
   constexpr int64_t kTinyElements = 1 << 14;

@@ -380,9 +380,12 @@ std::pair<Tensor, Tensor> matrix_product_grad(const Tensor& A, const Tensor& B, 
   auto p = [prod](const Tensor& x, const Tensor& y, bool tx, bool ty) {
     return call(prod, {x, y}, {{"transpose_a", tx}, {"transpose_b", ty}});
   };
-  if (!ta && !tb) return {p(dy, B, false, true), p(A, dy, true, false)};
-  if (ta && !tb) return {p(B, dy, false, true), p(A, dy, false, false)};
-  if (!ta && tb) return {p(dy, B, false, false), p(dy, A, true, false)};
+  if (!ta && !tb)
+    return {p(dy, B, false, true), p(A, dy, true, false)};
+  if (ta && !tb)
+    return {p(B, dy, false, true), p(A, dy, false, false)};
+  if (!ta && tb)
+    return {p(dy, B, false, false), p(dy, A, true, false)};
   return {p(B, dy, true, true), p(dy, A, true, true)};
 }
 
@@ -403,23 +406,25 @@ void register_linalg_grads(Registry& r) {
     return Tensors{g::reshape(da, A.shape()), g::reshape(db, B.shape())};
   });
   r.def("batch_dot").set_grad([](const OpAttrs& a, const Tensors& in, const Tensors&, const Tensors& og) {
-    auto [da, db] = matrix_product_grad(in[0], in[1], og[0], a.get_bool("transpose_a"), a.get_bool("transpose_b"),
-                                        "batch_dot");
+    auto [da, db] =
+        matrix_product_grad(in[0], in[1], og[0], a.get_bool("transpose_a"), a.get_bool("transpose_b"), "batch_dot");
     return Tensors{da, db};
   });
   r.def("matmul").set_grad([](const OpAttrs&, const Tensors& in, const Tensors&, const Tensors& og) {
     // Promote 1-D operands as the forward does, differentiate the batched product, then undo.
     Tensor A = in[0], B = in[1], G = og[0];
     Shape as = A.shape(), bs = B.shape();
-    if (A.ndim() == 1) A = g::reshape(A, {1, as[0]});
-    if (B.ndim() == 1) B = g::reshape(B, {bs[0], 1});
+    if (A.ndim() == 1)
+      A = g::reshape(A, {1, as[0]});
+    if (B.ndim() == 1)
+      B = g::reshape(B, {bs[0], 1});
     Shape gs = G.shape();
-    if (in[0].ndim() == 1) gs.insert(gs.end() - (in[1].ndim() == 1 ? 0 : 1), 1);
-    if (in[1].ndim() == 1) gs.push_back(1);
+    if (in[0].ndim() == 1)
+      gs.insert(gs.end() - (in[1].ndim() == 1 ? 0 : 1), 1);
+    if (in[1].ndim() == 1)
+      gs.push_back(1);
     G = g::reshape(G, gs);
-    auto swap = [](const Tensor& t) {
-      return call("swapaxes", {t}, {{"dim1", int64_t(-1)}, {"dim2", int64_t(-2)}});
-    };
+    auto swap = [](const Tensor& t) { return call("swapaxes", {t}, {{"dim1", int64_t(-1)}, {"dim2", int64_t(-2)}}); };
     Tensor da = call("matmul", {G, swap(B)});
     Tensor db = call("matmul", {swap(A), G});
     return Tensors{g::reshape(sum_to_shape(da, A.shape()), as), g::reshape(sum_to_shape(db, B.shape()), bs)};

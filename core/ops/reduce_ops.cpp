@@ -799,9 +799,8 @@ void register_reduce_grads(Registry& r) {
     return Tensors{mul(spread(og[0], kept, in[0].shape()), div(spread(out[0], kept, in[0].shape()), in[0]))};
   });
   for (const char* name : {"argmax", "argmin"}) {
-    r.def(name).set_grad([](const OpAttrs&, const Tensors& in, const Tensors&, const Tensors&) {
-      return Tensors(in.size());
-    });
+    r.def(name).set_grad(
+        [](const OpAttrs&, const Tensors& in, const Tensors&, const Tensors&) { return Tensors(in.size()); });
   }
 }
 

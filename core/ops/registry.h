@@ -96,7 +96,7 @@ struct OpDef {
   std::string doc;
   std::vector<std::string> input_names;  // for a variadic op: one name, repeated
   bool variadic = false;                 // any number of inputs (>= 1), e.g. concat, stack
-  int num_optional_inputs = 0;  // trailing inputs a call may omit (FullyConnected's bias under no_bias=True)
+  int num_optional_inputs = 0;           // trailing inputs a call may omit (FullyConnected's bias under no_bias=True)
   int num_outputs = 1;
   NumOutputsFn num_outputs_fn;  // when set, overrides num_outputs per call
   std::vector<AttrSpec> attrs;
@@ -105,8 +105,8 @@ struct OpDef {
   KernelFn cuda;
   GradFn grad;
   std::vector<int> mutable_inputs;  // inputs the kernel updates in place (BatchNorm's running statistics)
-  bool needs_rng = false;  // draws from the random stream of its context
-  int64_t rng_draws = 1;   // counters consumed per output element
+  bool needs_rng = false;           // draws from the random stream of its context
+  int64_t rng_draws = 1;            // counters consumed per output element
 
   int num_inputs() const { return variadic ? -1 : static_cast<int>(input_names.size()); }
   int output_count(const OpAttrs& a) const { return num_outputs_fn ? num_outputs_fn(a) : num_outputs; }

@@ -263,32 +263,36 @@ void copy_kernel(const OpContext&, const OpAttrs&, const Tensors& in, const Tens
   copy_into(in[0], out[0]);
 }
 
-
 // Gradient rules: the inverse data movement of each op, in terms of registered ops.
 void register_shape_grads(Registry& r) {
   using Tensors = std::vector<Tensor>;
   auto back_to_input_shape = [](const OpAttrs&, const Tensors& in, const Tensors&, const Tensors& og) {
     return Tensors{g::reshape(og[0], in[0].shape())};
   };
-  for (const char* name : {"reshape", "expand_dims", "squeeze", "flatten"}) r.def(name).set_grad(back_to_input_shape);
+  for (const char* name : {"reshape", "expand_dims", "squeeze", "flatten"})
+    r.def(name).set_grad(back_to_input_shape);
   r.def("reshape_like").set_grad([](const OpAttrs&, const Tensors& in, const Tensors&, const Tensors& og) {
     return Tensors{g::reshape(og[0], in[0].shape()), Tensor()};
   });
   r.def("transpose").set_grad([](const OpAttrs& a, const Tensors& in, const Tensors&, const Tensors& og) {
     const int nd = in[0].ndim();
     std::vector<int64_t> perm(nd), inverse(nd);
-    for (int i = 0; i < nd; ++i) perm[i] = nd - 1 - i;
+    for (int i = 0; i < nd; ++i)
+      perm[i] = nd - 1 - i;
     if (!a.is_none("axes") && !a.get_tuple("axes").empty()) {
-      for (int i = 0; i < nd; ++i) perm[i] = normalize_axis(a.get_tuple("axes")[i], nd, "transpose", "axes");
+      for (int i = 0; i < nd; ++i)
+        perm[i] = normalize_axis(a.get_tuple("axes")[i], nd, "transpose", "axes");
     }
-    for (int i = 0; i < nd; ++i) inverse[perm[i]] = i;
+    for (int i = 0; i < nd; ++i)
+      inverse[perm[i]] = i;
     return Tensors{call("transpose", {og[0]}, {{"axes", inverse}})};
   });
   r.def("swapaxes").set_grad([](const OpAttrs& a, const Tensors&, const Tensors&, const Tensors& og) {
     return Tensors{call("swapaxes", {og[0]}, {{"dim1", a.get_int("dim1")}, {"dim2", a.get_int("dim2")}})};
   });
   r.def("flip").set_grad([](const OpAttrs& a, const Tensors&, const Tensors&, const Tensors& og) {
-    if (a.is_none("axis")) return Tensors{call("flip", {og[0]}, {{"axis", nullptr}})};
+    if (a.is_none("axis"))
+      return Tensors{call("flip", {og[0]}, {{"axis", nullptr}})};
     return Tensors{call("flip", {og[0]}, {{"axis", a.get_tuple("axis")}})};
   });
   r.def("broadcast_to").set_grad([](const OpAttrs&, const Tensors& in, const Tensors&, const Tensors& og) {
@@ -309,7 +313,8 @@ void register_shape_grads(Registry& r) {
     const int axis = normalize_axis(a.get_int("axis"), in[0].ndim() + 1, "stack", "axis");
     Tensors grads;
     for (size_t i = 0; i < in.size(); ++i) {
-      Tensor part = call("slice_axis", {og[0]}, {{"axis", int64_t(axis)}, {"begin", int64_t(i)}, {"end", int64_t(i + 1)}});
+      Tensor part =
+          call("slice_axis", {og[0]}, {{"axis", int64_t(axis)}, {"begin", int64_t(i)}, {"end", int64_t(i + 1)}});
       grads.push_back(g::reshape(part, in[i].shape()));
     }
     return grads;

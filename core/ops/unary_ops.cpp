@@ -48,7 +48,6 @@ C sign_of(C x) {
   return static_cast<C>((C(0) < x) - (x < C(0)));
 }
 
-
 // Gradient rules, f(x, y, dy) -> dx, each in terms of registered ops.
 void register_unary_grads(Registry& r) {
   using namespace g;
@@ -91,17 +90,17 @@ void register_unary_grads(Registry& r) {
   rule("degrees", [](T, T, T dy) { return scale(dy, 57.29577951308232); });
   rule("radians", [](T, T, T dy) { return scale(dy, 0.017453292519943295); });
   // Piecewise constant: zero gradient almost everywhere.
-  for (const char* name : {"sign", "floor", "ceil", "trunc", "round", "rint", "fix", "logical_not", "isnan", "isinf",
-                           "isfinite"}) {
+  for (const char* name :
+       {"sign", "floor", "ceil", "trunc", "round", "rint", "fix", "logical_not", "isnan", "isinf", "isfinite"}) {
     rule(name, [](T x, T, T) { return zeros_like(x); });
   }
-  r.def("clip").set_grad([](const OpAttrs& a, const std::vector<Tensor>& in, const std::vector<Tensor>&,
-                            const std::vector<Tensor>& og) {
-    Tensor x = in[0].detached();
-    Tensor inside = mul(call("_greater_equal_scalar", {x}, {{"scalar", a.get_float("a_min")}}),
-                        call("_lesser_equal_scalar", {x}, {{"scalar", a.get_float("a_max")}}));
-    return std::vector<Tensor>{mul(og[0], inside)};
-  });
+  r.def("clip").set_grad(
+      [](const OpAttrs& a, const std::vector<Tensor>& in, const std::vector<Tensor>&, const std::vector<Tensor>& og) {
+        Tensor x = in[0].detached();
+        Tensor inside = mul(call("_greater_equal_scalar", {x}, {{"scalar", a.get_float("a_min")}}),
+                            call("_lesser_equal_scalar", {x}, {{"scalar", a.get_float("a_max")}}));
+        return std::vector<Tensor>{mul(og[0], inside)};
+      });
 }
 
 }  // namespace

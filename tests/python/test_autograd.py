@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-from op_check import check_grad
 
 import braid as mx
+from op_check import check_grad
 
 R = np.random.default_rng(7)
 
@@ -130,8 +130,15 @@ def test_errors():
             x += 1
 
 
-BINARY = ["broadcast_add", "broadcast_sub", "broadcast_mul", "broadcast_div", "broadcast_maximum",
-          "broadcast_minimum", "broadcast_hypot"]
+BINARY = [
+    "broadcast_add",
+    "broadcast_sub",
+    "broadcast_mul",
+    "broadcast_div",
+    "broadcast_maximum",
+    "broadcast_minimum",
+    "broadcast_hypot",
+]
 
 
 @pytest.mark.parametrize("name", BINARY)
@@ -144,8 +151,16 @@ def test_power_grad():
     check_grad(mx.nd.broadcast_power, [rand(2, 3, low=0.5, high=2), rand(3, low=-1, high=2)])
 
 
-SCALAR = [lambda x: x + 2, lambda x: 3 - x, lambda x: x * 1.5, lambda x: x / 4, lambda x: 2 / x,
-          lambda x: x**3, lambda x: 2**x, lambda x: mx.nd._internal._maximum_scalar(x, scalar=1.2)]
+SCALAR = [
+    lambda x: x + 2,
+    lambda x: 3 - x,
+    lambda x: x * 1.5,
+    lambda x: x / 4,
+    lambda x: 2 / x,
+    lambda x: x**3,
+    lambda x: 2**x,
+    lambda x: mx.nd._internal._maximum_scalar(x, scalar=1.2),
+]
 
 
 @pytest.mark.parametrize("k", range(len(SCALAR)))
@@ -153,9 +168,37 @@ def test_scalar_op_grads(k):
     check_grad(SCALAR[k], [rand(3, 2, low=0.5, high=2)])
 
 
-UNARY = ["negative", "abs", "square", "sqrt", "rsqrt", "cbrt", "exp", "expm1", "log", "log1p", "log2", "log10", "sin",
-         "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "arcsinh", "arctanh", "sigmoid", "relu",
-         "softsign", "erf", "reciprocal", "degrees"]
+UNARY = [
+    "negative",
+    "abs",
+    "square",
+    "sqrt",
+    "rsqrt",
+    "cbrt",
+    "exp",
+    "expm1",
+    "log",
+    "log1p",
+    "log2",
+    "log10",
+    "sin",
+    "cos",
+    "tan",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "arcsinh",
+    "arctanh",
+    "sigmoid",
+    "relu",
+    "softsign",
+    "erf",
+    "reciprocal",
+    "degrees",
+]
 
 
 @pytest.mark.parametrize("name", UNARY)

@@ -112,8 +112,14 @@ def backward(heads: Any, head_grads: Any = None, retain_graph: bool = False, tra
     check(lib.braid_autograd_backward(len(hs), _handles(hs), hg, int(retain_graph), 0, int(train_mode)))
 
 
-def grad(heads: Any, variables: Any, head_grads: Any = None, retain_graph: bool | None = None,
-         create_graph: bool = False, train_mode: bool = True) -> Any:
+def grad(
+    heads: Any,
+    variables: Any,
+    head_grads: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    train_mode: bool = True,
+) -> Any:
     """Gradients of heads with respect to variables, returned as new arrays (leaves' ``grad`` untouched).
 
     With create_graph=True the gradients are themselves recorded, so they can be differentiated again.
@@ -126,8 +132,11 @@ def grad(heads: Any, variables: Any, head_grads: Any = None, retain_graph: bool 
         retain_graph = create_graph
     hg = ffi.NULL if head_grads is None else _handles(_as_list(head_grads), allow_none=True)
     out = ffi.new("braid_array[]", len(vs))
-    check(lib.braid_autograd_grad(len(hs), _handles(hs), hg, len(vs), _handles(vs), int(retain_graph),
-                                  int(create_graph), int(train_mode), out))
+    check(
+        lib.braid_autograd_grad(
+            len(hs), _handles(hs), hg, len(vs), _handles(vs), int(retain_graph), int(create_graph), int(train_mode), out
+        )
+    )
     grads = [wrap(out[i]) for i in range(len(vs))]
     return grads if isinstance(variables, (list, tuple)) else grads[0]
 

@@ -205,9 +205,8 @@ class NDArray:
             raise TypeError(f"reshape: unexpected arguments {sorted(kwargs)}")
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        from . import op
-
         from ..autograd import is_recording
+        from . import op
 
         if self.is_contiguous() and not reverse and not is_recording():  # views are invisible to autograd
             h = ffi.new("braid_array*")
