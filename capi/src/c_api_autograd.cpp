@@ -101,3 +101,46 @@ int braid_autograd_grad(int32_t num_heads, const braid_array* heads, const braid
       grads[i] = new_handle(r[i]);
   });
 }
+
+namespace {
+
+// Owns the binding's state for one recorded custom function; releases it with the node.
+struct CustomState {
+  braid_custom_backward_fn backward;
+  braid_custom_release_fn release;
+  void* state;
+  ~CustomState() {
+    if (release)
+      release(state);
+  }
+};
+
+}  // namespace
+
+int braid_autograd_record_custom(int32_t num_inputs, const braid_array* inputs, int32_t num_outputs,
+                                 const braid_array* outputs, braid_custom_backward_fn backward,
+                                 braid_custom_release_fn release, void* state) {
+  return guarded([&] {
+    BRAID_CHECK(backward != nullptr, kValue, "record_custom: backward is NULL");
+    std::vector<Tensor> in = arrays_of(num_inputs, inputs, "record_custom", "inputs", false);
+    std::vector<Tensor> out = arrays_of(num_outputs, outputs, "record_custom", "outputs", false);
+    auto st = std::shared_ptr<CustomState>(new CustomState{backward, release, state});
+    const int32_t n_in = num_inputs;
+    record_custom(in, out, [st, n_in](const std::vector<Tensor>& og) {
+      std::vector<braid_array> og_h(og.size());
+      for (size_t i = 0; i < og.size(); ++i)
+        og_h[i] = new_handle(og[i]);
+      std::vector<braid_array> ig_h(n_in, nullptr);
+      int rc = st->backward(st->state, static_cast<int32_t>(og.size()), og_h.data(), n_in, ig_h.data());
+      std::vector<Tensor> grads(n_in);
+      for (int32_t i = 0; i < n_in; ++i) {
+        if (ig_h[i]) {
+          grads[i] = ig_h[i]->t;
+          delete ig_h[i];
+        }
+      }
+      BRAID_CHECK(rc == 0, kRuntime, "autograd.Function: its backward failed");
+      return grads;
+    });
+  });
+}

@@ -88,9 +88,10 @@ std::unordered_map<AGInfo*, Tensor> propagate(const std::vector<Tensor>& heads, 
 
   ModeScope scope(create_graph, train_mode);
   for (GradNode* node : reverse_topological(heads)) {
-    BRAID_CHECK(!node->freed, kValue, "backward: the graph through '", node->op->name,
+    const char* name = node->op ? node->op->name.c_str() : "autograd.Function";
+    BRAID_CHECK(!node->freed, kValue, "backward: the graph through '", name,
                 "' was freed by an earlier backward; pass retain_graph=True to the first backward to run it again");
-    BRAID_CHECK(static_cast<bool>(node->op->grad), kNotImplemented, "backward: operator '", node->op->name,
+    BRAID_CHECK(node->custom || static_cast<bool>(node->op->grad), kNotImplemented, "backward: operator '", name,
                 "' has no gradient rule");
     std::vector<Tensor> out_grads(node->outputs.size());
     bool any = false;
@@ -121,16 +122,17 @@ std::unordered_map<AGInfo*, Tensor> propagate(const std::vector<Tensor>& heads, 
         }
       }
     }
-    std::vector<Tensor> in_grads = node->op->grad(node->attrs, node->inputs, outputs, out_grads);
-    BRAID_CHECK(in_grads.size() == node->inputs.size(), kRuntime, "internal error: gradient rule of '", node->op->name,
+    std::vector<Tensor> in_grads =
+        node->custom ? node->custom(out_grads) : node->op->grad(node->attrs, node->inputs, outputs, out_grads);
+    BRAID_CHECK(in_grads.size() == node->inputs.size(), kRuntime, "internal error: gradient rule of '", name,
                 "' returned ", in_grads.size(), " gradients for ", node->inputs.size(), " inputs");
     for (size_t i = 0; i < in_grads.size(); ++i) {
       const std::shared_ptr<AGInfo>& iag = node->inputs[i].impl()->ag;
       if (!iag || !iag->needs_grad() || !in_grads[i].defined())
         continue;
-      BRAID_CHECK(in_grads[i].shape() == node->inputs[i].shape(), kRuntime, "internal error: gradient rule of '",
-                  node->op->name, "' gave input ", i, " a gradient of shape ", shape_str(in_grads[i].shape()),
-                  ", expected ", shape_str(node->inputs[i].shape()));
+      BRAID_CHECK(in_grads[i].shape() == node->inputs[i].shape(), kValue, "backward: the gradient rule of '", name,
+                  "' gave input ", i, " a gradient of shape ", shape_str(in_grads[i].shape()), ", expected ",
+                  shape_str(node->inputs[i].shape()));
       keep.push_back(iag);
       acc[iag.get()] = add_grads(acc[iag.get()], in_grads[i]);
     }
@@ -161,6 +163,29 @@ Tensor grad_of(const Tensor& t) {
   return ag && ag->is_leaf() ? ag->grad : Tensor();
 }
 
+namespace {
+
+void attach_node(const std::shared_ptr<GradNode>& node, const std::vector<Tensor>& outputs) {
+  node->outputs.reserve(outputs.size());
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    auto ag = std::make_shared<AGInfo>();
+    ag->node = node;
+    ag->out_index = static_cast<int>(k);
+    node->outputs.push_back(outputs[k].detached());
+    node->out_ag.push_back(ag);
+    outputs[k].impl()->ag = std::move(ag);
+  }
+}
+
+}  // namespace
+
+void record_custom(const std::vector<Tensor>& inputs, const std::vector<Tensor>& outputs, CustomGradFn fn) {
+  auto node = std::make_shared<GradNode>();
+  node->custom = std::move(fn);
+  node->inputs = inputs;
+  attach_node(node, outputs);
+}
+
 void record_op(const OpDef& op, const OpAttrs& attrs, const std::vector<Tensor>& inputs,
                const std::vector<Tensor>& outputs) {
   bool needed = false;
@@ -179,15 +204,7 @@ void record_op(const OpDef& op, const OpAttrs& attrs, const std::vector<Tensor>&
   node->op = &op;
   node->attrs = attrs;
   node->inputs = inputs;
-  node->outputs.reserve(outputs.size());
-  for (size_t k = 0; k < outputs.size(); ++k) {
-    auto ag = std::make_shared<AGInfo>();
-    ag->node = node;
-    ag->out_index = static_cast<int>(k);
-    node->outputs.push_back(outputs[k].detached());
-    node->out_ag.push_back(ag);
-    outputs[k].impl()->ag = std::move(ag);
-  }
+  attach_node(node, outputs);
 }
 
 void backward(const std::vector<Tensor>& heads, const std::vector<Tensor>& head_grads, bool retain_graph,

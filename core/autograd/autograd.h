@@ -8,6 +8,7 @@
 // leaves' gradient buffers. With create_graph the rules run while recording, so gradients can be
 // differentiated again.
 #pragma once
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -32,8 +33,13 @@ struct AGInfo {
   bool needs_grad() const { return node != nullptr || grad_req != GradReq::kNull; }
 };
 
+// A gradient rule supplied at run time by a binding (autograd.Function): given the output gradients, returns
+// one gradient per input (undefined where none flows).
+using CustomGradFn = std::function<std::vector<Tensor>(const std::vector<Tensor>& out_grads)>;
+
 struct GradNode {
-  const OpDef* op = nullptr;
+  const OpDef* op = nullptr;  // null for a custom function
+  CustomGradFn custom;
   OpAttrs attrs;
   std::vector<Tensor> inputs;                 // as given to the forward, autograd state included
   std::vector<Tensor> outputs;                // detached values (no cycle back to this node)
@@ -48,6 +54,9 @@ Tensor grad_of(const Tensor& t);
 // Called by invoke() while recording.
 void record_op(const OpDef& op, const OpAttrs& attrs, const std::vector<Tensor>& inputs,
                const std::vector<Tensor>& outputs);
+
+// Records outputs as computed from inputs by a function whose gradient is fn (autograd.Function).
+void record_custom(const std::vector<Tensor>& inputs, const std::vector<Tensor>& outputs, CustomGradFn fn);
 
 // Backpropagates from heads; head_grads[i] may be undefined (ones). Writes/adds leaf gradients.
 void backward(const std::vector<Tensor>& heads, const std::vector<Tensor>& head_grads, bool retain_graph,

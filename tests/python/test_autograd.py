@@ -279,3 +279,53 @@ def test_basic_indexing_is_recorded():
     check_grad(lambda t: t[1], [rand(3, 4)])
     check_grad(lambda t: t[:, None, -1], [rand(3, 4)])
     check_grad(lambda t: t.reshape(2, 6) * 2, [rand(3, 4)])
+
+
+class _Sigmoid(mx.autograd.Function):
+    def forward(self, x):
+        y = 1 / (1 + mx.nd.exp(-x))
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, dy):
+        (y,) = self.saved_tensors
+        return dy * y * (1 - y)
+
+
+class _MulAdd(mx.autograd.Function):
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return a * b, a + b
+
+    def backward(self, d_mul, d_add):
+        a, b = self.saved_tensors
+        return d_mul * b + d_add, d_mul * a + d_add
+
+
+def test_custom_function_gradients():
+    check_grad(lambda t: _Sigmoid()(t) * 2, [rand(3, 2)])
+    check_grad(lambda a, b: _MulAdd()(a, b), [rand(2, 3), rand(2, 3)])
+    x = mx.nd.array([0.0, 1.0])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = _Sigmoid()(x)
+    y.backward()
+    s = 1 / (1 + np.exp(-np.array([0.0, 1.0])))
+    np.testing.assert_allclose(x.grad.asnumpy(), s * (1 - s), rtol=1e-6)
+    assert not mx.autograd.is_recording()
+
+
+def test_custom_function_errors_propagate():
+    class Broken(mx.autograd.Function):
+        def forward(self, x):
+            return x * 2
+
+        def backward(self, dy):
+            raise RuntimeError("boom in backward")
+
+    x = mx.nd.array([1.0])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = Broken()(x)
+    with pytest.raises(RuntimeError, match="boom in backward"):
+        y.backward()

@@ -109,7 +109,10 @@ def backward(heads: Any, head_grads: Any = None, retain_graph: bool = False, tra
     """
     hs = _as_list(heads)
     hg = ffi.NULL if head_grads is None else _handles(_as_list(head_grads), allow_none=True)
-    check(lib.braid_autograd_backward(len(hs), _handles(hs), hg, int(retain_graph), 0, int(train_mode)))
+    try:
+        check(lib.braid_autograd_backward(len(hs), _handles(hs), hg, int(retain_graph), 0, int(train_mode)))
+    except BaseException as e:
+        _raise_pending(e)
 
 
 def grad(
@@ -159,3 +162,96 @@ def mark_variables(variables: Any, gradients: Any = None, grad_reqs: Any = "writ
                 raise ValueError(f"mark_variables: gradient shape {g.shape} differs from variable shape {v.shape}")
     for v, r in zip(vs, reqs):
         attach_grad(v, r)
+
+
+# ---- user-defined functions ----------------------------------------------------------------------------------
+_functions: dict[int, Function] = {}  # recorded Function instances, by the key handed to the core
+_next_key = [1]
+_pending_error = __import__("threading").local()
+
+
+@ffi.callback("int(void*, int32_t, braid_array*, int32_t, braid_array*)")
+def _backward_callback(state: Any, n_out: int, out_grads: Any, n_in: int, in_grads: Any) -> int:
+    from .ndarray._invoke import wrap
+
+    try:
+        fn = _functions[int(ffi.cast("intptr_t", state))]
+        grads = fn.backward(*[wrap(out_grads[i]) for i in range(n_out)])
+        grads = list(grads) if isinstance(grads, (list, tuple)) else [grads]
+        if len(grads) != n_in:
+            raise ValueError(f"{type(fn).__name__}.backward returned {len(grads)} gradients for {n_in} inputs")
+        for i, g in enumerate(grads):
+            if g is not None:
+                h = ffi.new("braid_array*")
+                check(lib.braid_array_detach(g._h, h))  # a handle the core owns from now on
+                in_grads[i] = h[0]
+        return 0
+    except BaseException as e:  # noqa: BLE001 - re-raised in the Python thread that called backward
+        _pending_error.value = e
+        return 1
+
+
+@ffi.callback("void(void*)")
+def _release_callback(state: Any) -> None:
+    _functions.pop(int(ffi.cast("intptr_t", state)), None)
+
+
+def _raise_pending(err: BaseException) -> None:
+    pending = getattr(_pending_error, "value", None)
+    if pending is not None:
+        _pending_error.value = None
+        raise pending from err
+    raise err
+
+
+class Function:
+    """A differentiable function with a hand-written gradient (MXNet's ``autograd.Function``).
+
+    Subclass it, implement ``forward(*inputs)`` and ``backward(*output_grads)`` with NDArray operations, and
+    call an instance on arrays. ``save_for_backward`` keeps values for the backward pass::
+
+        class Sigmoid(mx.autograd.Function):
+            def forward(self, x):
+                y = 1 / (1 + mx.nd.exp(-x))
+                self.save_for_backward(y)
+                return y
+
+            def backward(self, dy):
+                (y,) = self.saved_tensors
+                return dy * y * (1 - y)
+
+    Gradients of a Function are first order (its backward is not itself recorded).
+    """
+
+    def __init__(self) -> None:
+        self.saved_tensors: tuple = ()
+
+    def save_for_backward(self, *args: Any) -> None:
+        self.saved_tensors = args
+
+    def forward(self, *inputs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must implement forward")
+
+    def backward(self, *output_grads: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must implement backward")
+
+    def __call__(self, *inputs: Any) -> Any:
+        with pause(train_mode=is_training()):
+            outputs = self.forward(*inputs)
+        outs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+        if is_recording():
+            key = _next_key[0]
+            _next_key[0] += 1
+            _functions[key] = self
+            check(
+                lib.braid_autograd_record_custom(
+                    len(inputs),
+                    _handles(inputs),
+                    len(outs),
+                    _handles(outs),
+                    _backward_callback,
+                    _release_callback,
+                    ffi.cast("void*", key),
+                )
+            )
+        return outputs

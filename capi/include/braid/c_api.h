@@ -228,6 +228,18 @@ BRAID_API int braid_autograd_grad(int32_t num_heads, const braid_array* heads, c
                                   int32_t num_vars, const braid_array* variables, int32_t retain_graph,
                                   int32_t create_graph, int32_t train_mode, braid_array* grads);
 
+/* A gradient function supplied by a binding (autograd.Function). It receives new handles to the output
+   gradients (the callee owns and frees them) and writes one new handle per input gradient into in_grads
+   (NULL where none flows; braid takes ownership). Returns 0, or non-zero when it failed. */
+typedef int (*braid_custom_backward_fn)(void* state, int32_t num_out_grads, braid_array* out_grads,
+                                        int32_t num_in_grads, braid_array* in_grads);
+/* Called once when the recorded node is destroyed, to release state. */
+typedef void (*braid_custom_release_fn)(void* state);
+/* Records outputs as computed from inputs by a custom function with the given backward. */
+BRAID_API int braid_autograd_record_custom(int32_t num_inputs, const braid_array* inputs, int32_t num_outputs,
+                                           const braid_array* outputs, braid_custom_backward_fn backward,
+                                           braid_custom_release_fn release, void* state);
+
 /* BRAID_CDEF_END */
 
 #ifdef __cplusplus
