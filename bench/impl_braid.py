@@ -7,6 +7,6 @@ import mx_workloads
 
 harness.emit(
     "braid",
-    {**mx_workloads.run(mx), **mx_workloads.run_training(mx)},
+    {**mx_workloads.run(mx), **mx_workloads.run_training(mx), **mx_workloads.run_lenet(mx)},
     {"braid": mx.__version__, "engine": mx.engine_type()},
 )

@@ -5,4 +5,8 @@ import harness  # noqa: I001 - pins thread counts before the framework loads
 import mx_workloads
 import mxnet as mx
 
-harness.emit("mxnet", {**mx_workloads.run(mx), **mx_workloads.run_training(mx)}, {"mxnet": mx.__version__})
+harness.emit(
+    "mxnet",
+    {**mx_workloads.run(mx), **mx_workloads.run_training(mx), **mx_workloads.run_lenet(mx)},
+    {"mxnet": mx.__version__},
+)

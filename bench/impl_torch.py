@@ -53,4 +53,34 @@ if harness.selected("W3"):
 
     R["W3.mlp_train.eager"] = harness.measure(step, 50, 10, unit="per_s", work=1.0)
 
+if harness.selected("W4"):
+    import numpy as np
+
+    lenet = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 6, 5, padding=2),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(6, 16, 5),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(),
+        torch.nn.Linear(400, 120),
+        torch.nn.ReLU(),
+        torch.nn.Linear(120, 84),
+        torch.nn.ReLU(),
+        torch.nn.Linear(84, 10),
+    )
+    lopt = torch.optim.SGD(lenet.parameters(), lr=0.1, momentum=0.9)
+    lx = torch.from_numpy(harness.fixed_data((64, 1, 28, 28)))
+    ly = torch.from_numpy(np.random.RandomState(0).randint(0, 10, size=64))
+    lloss = torch.nn.CrossEntropyLoss()
+
+    def lstep(n: int) -> None:
+        for _ in range(n):
+            lopt.zero_grad(set_to_none=True)
+            lloss(lenet(lx), ly).backward()
+            lopt.step()
+
+    R["W4.lenet_train.eager"] = harness.measure(lstep, 100, 10, unit="per_s", work=1.0)
+
 harness.emit("torch", R, {"torch": torch.__version__})
