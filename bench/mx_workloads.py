@@ -59,70 +59,61 @@ def run(mx: Any) -> dict[str, Any]:
     return results
 
 
-def run_training(mx: Any) -> dict[str, Any]:
-    """W3: MLP 784-512-512-10, batch 128, SGD momentum, eager steps, written with raw NDArray ops + autograd
-    (no Gluon) so braid and MXNet run the same code."""
-    results: dict[str, Any] = {}
-    if not harness.selected("W3"):
-        return results
+def _train_steps(mx: Any, x_shape: tuple, shapes: list, forward: Any) -> Any:
+    """A function running n SGD-momentum training steps of `forward(x, params) -> logits` on a fixed batch,
+    with raw NDArray ops + autograd (no Gluon), so braid and MXNet run the same code."""
     import numpy as np
 
-    x = mx.nd.array(harness.fixed_data((128, 784)))
-    y = mx.nd.array(np.random.RandomState(0).randint(0, 10, size=128).astype(np.float32))
+    batch = x_shape[0]
+    x = mx.nd.array(harness.fixed_data(x_shape))
+    y = mx.nd.array(np.random.RandomState(0).randint(0, 10, size=batch).astype(np.float32))
     rng = np.random.RandomState(1)
-    shapes = [(512, 784), (512,), (512, 512), (512,), (10, 512), (10,)]
     params = [mx.nd.array((rng.standard_normal(s) * 0.05).astype(np.float32)) for s in shapes]
     moms = [mx.nd.zeros(s) for s in shapes]
     for p in params:
         p.attach_grad()
 
-    def step(n: int) -> None:
+    def steps(n: int) -> None:
         for _ in range(n):
             with mx.autograd.record():
-                h = mx.nd.relu(mx.nd.FullyConnected(x, params[0], params[1], num_hidden=512))
-                h = mx.nd.relu(mx.nd.FullyConnected(h, params[2], params[3], num_hidden=512))
-                out = mx.nd.FullyConnected(h, params[4], params[5], num_hidden=10)
-                loss = mx.nd.softmax_cross_entropy(out, y)
+                loss = mx.nd.softmax_cross_entropy(forward(x, params), y)
             loss.backward()
             for p, m in zip(params, moms):
-                mx.nd.sgd_mom_update(p, p.grad, m, out=p, lr=0.1 / 128, momentum=0.9)
+                mx.nd.sgd_mom_update(p, p.grad, m, out=p, lr=0.1 / batch, momentum=0.9)
         mx.nd.waitall()
 
-    results["W3.mlp_train.eager"] = harness.measure(step, 50, 10, unit="per_s", work=1.0)
-    return results
+    return steps
+
+
+def run_training(mx: Any) -> dict[str, Any]:
+    """W3: MLP 784-512-512-10, batch 128, SGD momentum, eager training steps."""
+    if not harness.selected("W3"):
+        return {}
+
+    def mlp(x: Any, p: list) -> Any:
+        h = mx.nd.relu(mx.nd.FullyConnected(x, p[0], p[1], num_hidden=512))
+        h = mx.nd.relu(mx.nd.FullyConnected(h, p[2], p[3], num_hidden=512))
+        return mx.nd.FullyConnected(h, p[4], p[5], num_hidden=10)
+
+    shapes = [(512, 784), (512,), (512, 512), (512,), (10, 512), (10,)]
+    step = _train_steps(mx, (128, 784), shapes, mlp)
+    return {"W3.mlp_train.eager": harness.measure(step, 50, 10, unit="per_s", work=1.0)}
 
 
 def run_lenet(mx: Any) -> dict[str, Any]:
-    """W4: LeNet-5 on 1x28x28, batch 64, SGD momentum, eager steps with raw NDArray ops + autograd."""
-    results: dict[str, Any] = {}
+    """W4: LeNet-5 on 1x28x28, batch 64, SGD momentum, eager training steps."""
     if not harness.selected("W4"):
-        return results
-    import numpy as np
+        return {}
 
-    x = mx.nd.array(harness.fixed_data((64, 1, 28, 28)))
-    y = mx.nd.array(np.random.RandomState(0).randint(0, 10, size=64).astype(np.float32))
-    rng = np.random.RandomState(1)
+    def lenet(x: Any, p: list) -> Any:
+        h = mx.nd.Convolution(x, p[0], p[1], kernel=(5, 5), pad=(2, 2), num_filter=6)
+        h = mx.nd.Pooling(mx.nd.relu(h), kernel=(2, 2), stride=(2, 2), pool_type="max")
+        h = mx.nd.Convolution(h, p[2], p[3], kernel=(5, 5), num_filter=16)
+        h = mx.nd.Pooling(mx.nd.relu(h), kernel=(2, 2), stride=(2, 2), pool_type="max")
+        h = mx.nd.relu(mx.nd.FullyConnected(h, p[4], p[5], num_hidden=120))
+        h = mx.nd.relu(mx.nd.FullyConnected(h, p[6], p[7], num_hidden=84))
+        return mx.nd.FullyConnected(h, p[8], p[9], num_hidden=10)
+
     shapes = [(6, 1, 5, 5), (6,), (16, 6, 5, 5), (16,), (120, 400), (120,), (84, 120), (84,), (10, 84), (10,)]
-    params = [mx.nd.array((rng.standard_normal(s) * 0.05).astype(np.float32)) for s in shapes]
-    moms = [mx.nd.zeros(s) for s in shapes]
-    for p in params:
-        p.attach_grad()
-
-    def step(n: int) -> None:
-        for _ in range(n):
-            with mx.autograd.record():
-                h = mx.nd.Convolution(x, params[0], params[1], kernel=(5, 5), pad=(2, 2), num_filter=6)
-                h = mx.nd.Pooling(mx.nd.relu(h), kernel=(2, 2), stride=(2, 2), pool_type="max")
-                h = mx.nd.Convolution(h, params[2], params[3], kernel=(5, 5), num_filter=16)
-                h = mx.nd.Pooling(mx.nd.relu(h), kernel=(2, 2), stride=(2, 2), pool_type="max")
-                h = mx.nd.relu(mx.nd.FullyConnected(h, params[4], params[5], num_hidden=120))
-                h = mx.nd.relu(mx.nd.FullyConnected(h, params[6], params[7], num_hidden=84))
-                out = mx.nd.FullyConnected(h, params[8], params[9], num_hidden=10)
-                loss = mx.nd.softmax_cross_entropy(out, y)
-            loss.backward()
-            for p, m in zip(params, moms):
-                mx.nd.sgd_mom_update(p, p.grad, m, out=p, lr=0.1 / 64, momentum=0.9)
-        mx.nd.waitall()
-
-    results["W4.lenet_train.eager"] = harness.measure(step, 100, 10, unit="per_s", work=1.0)
-    return results
+    step = _train_steps(mx, (64, 1, 28, 28), shapes, lenet)
+    return {"W4.lenet_train.eager": harness.measure(step, 100, 10, unit="per_s", work=1.0)}

@@ -175,12 +175,6 @@ void check_required_attrs(const OpAttrs& attrs, const std::vector<bool>& given) 
   }
 }
 
-std::vector<TensorMeta> infer_outputs(const OpDef& op, const std::vector<TensorMeta>& in, const OpAttrs& attrs) {
-  std::vector<TensorMeta> out(op.output_count(attrs));
-  op.infer(attrs, in, &out);
-  return out;
-}
-
 std::vector<Tensor> invoke(const OpDef& op, std::vector<Tensor> inputs, OpAttrs attrs, Context ctx,
                            const std::vector<Tensor>& outs) {
   const size_t n_in = inputs.size();

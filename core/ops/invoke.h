@@ -14,10 +14,6 @@ namespace braid {
 std::vector<Tensor> invoke(const OpDef& op, std::vector<Tensor> inputs, OpAttrs attrs, Context ctx,
                            const std::vector<Tensor>& outs = {});
 
-// Convenience for core code: invoke by name with attributes set from (name, value) strings is not offered on
-// purpose; core code builds OpAttrs directly.
-std::vector<TensorMeta> infer_outputs(const OpDef& op, const std::vector<TensorMeta>& in, const OpAttrs& attrs);
-
 // Validates and stores one attribute value given by the C ABI. kind says how the caller packed it.
 void set_attr_int(OpAttrs& attrs, int index, int64_t v);
 void set_attr_float(OpAttrs& attrs, int index, double v);

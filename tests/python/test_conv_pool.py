@@ -1,8 +1,7 @@
 """Convolution, Deconvolution, Pooling and UpSampling against direct numpy references.
 
 The gradient rules are built from internal ops (_conv_data_grad, _conv_weight_grad, _pooling_grad,
-_upsampling_grad); until the finite-difference helper exists these are checked directly against numpy
-adjoints, which is what the rules compute.
+_upsampling_grad): those are checked against numpy adjoints, and the rules end to end with op_check.check_grad.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ import pytest
 
 import braid as mx
 from braid.base import BraidError
-from op_check import random_array
+from op_check import check_grad, random_array
 
 FLOATS = ["float32", "float64"]
 
@@ -405,49 +404,10 @@ def test_upsampling_errors():
 
 
 # ---- gradient rules through autograd, against central differences (float64) -----------------------------------
-# op_check has no finite-difference helper yet, so this drives autograd through the C ABI directly.
 
 
-def _backward(fn, arrays, head_grad):
-    from braid._lib import ffi, lib
-    from braid.ndarray._invoke import wrap
-
-    for a in arrays:
-        assert lib.braid_array_attach_grad(a._h, 1) == 0
-    prev = ffi.new("int32_t*")
-    lib.braid_autograd_set_recording(1, prev)
-    try:
-        y = fn(*arrays)
-    finally:
-        lib.braid_autograd_set_recording(prev[0], ffi.NULL)
-    heads, hgs = ffi.new("braid_array[]", [y._h]), ffi.new("braid_array[]", [head_grad._h])
-    assert lib.braid_autograd_backward(1, heads, hgs, 0, 0, 1) == 0, ffi.string(lib.braid_get_last_error())
-    out = ffi.new("braid_array*")
-    grads = []
-    for a in arrays:
-        assert lib.braid_array_get_grad(a._h, out) == 0
-        grads.append(wrap(out[0]).asnumpy())
-    return grads
-
-
-def _fd_check(fn, inputs, seed=0, eps=1e-6, samples=12):
-    rng = np.random.default_rng(seed)
-    arrays = [mx.nd.array(v, dtype="float64") for v in inputs]
-    hg = rng.uniform(-1, 1, fn(*arrays).shape)
-    grads = _backward(fn, arrays, mx.nd.array(hg, dtype="float64"))
-
-    def f(vals):
-        return float((fn(*[mx.nd.array(v, dtype="float64") for v in vals]).asnumpy() * hg).sum())
-
-    for i, v in enumerate(inputs):
-        assert grads[i].shape == v.shape
-        for flat in rng.choice(v.size, size=min(samples, v.size), replace=False):
-            idx = np.unravel_index(flat, v.shape)
-            plus, minus = [u.copy() for u in inputs], [u.copy() for u in inputs]
-            plus[i][idx] += eps
-            minus[i][idx] -= eps
-            num = (f(plus) - f(minus)) / (2 * eps)
-            np.testing.assert_allclose(grads[i][idx], num, rtol=1e-5, atol=1e-6, err_msg=f"input {i} at {idx}")
+def _fd_check(fn, inputs, seed=0, samples=12):
+    check_grad(fn, inputs, seed=seed, samples=samples, rtol=1e-5, atol=1e-6)
 
 
 def _rand(rng, *shape):
