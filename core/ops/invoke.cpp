@@ -261,14 +261,17 @@ std::vector<Tensor> invoke(const OpDef& op, std::vector<Tensor> inputs, OpAttrs 
   if (is_recording())
     record_op(op, attrs, inputs, result);
 
-  // Work below this many elements costs less than a thread hand-off.
+  // Work this small costs less than a thread hand-off: at most kTinyElements of output, and inputs small
+  // enough that one pass over them takes microseconds (a batch-1 matrix-vector product qualifies; a 4 MB
+  // reduction to a scalar does not). The engine runs such an op in this thread only when nothing is queued.
   constexpr int64_t kTinyElements = 1 << 14;
-  int64_t biggest = 0;
+  constexpr int64_t kTinyInputElements = 1 << 19;
+  int64_t biggest_in = 0, biggest_out = 0;
   for (const Tensor& t : inputs)
-    biggest = std::max(biggest, t.numel());
+    biggest_in = std::max(biggest_in, t.numel());
   for (const Tensor& t : result)
-    biggest = std::max(biggest, t.numel());
-  const bool tiny = biggest <= kTinyElements && ctx.is_cpu();
+    biggest_out = std::max(biggest_out, t.numel());
+  const bool tiny = biggest_out <= kTinyElements && biggest_in <= kTinyInputElements && ctx.is_cpu();
 
   const KernelFn* fn = &kernel;
   Engine::get().push(

@@ -19,9 +19,13 @@
 #if defined(BRAID_BLAS_PREFIX_SCIPY)
 #define BRAID_CBLAS_SGEMM scipy_cblas_sgemm
 #define BRAID_CBLAS_DGEMM scipy_cblas_dgemm
+#define BRAID_CBLAS_SGEMV scipy_cblas_sgemv
+#define BRAID_CBLAS_DGEMV scipy_cblas_dgemv
 #else
 #define BRAID_CBLAS_SGEMM cblas_sgemm
 #define BRAID_CBLAS_DGEMM cblas_dgemm
+#define BRAID_CBLAS_SGEMV cblas_sgemv
+#define BRAID_CBLAS_DGEMV cblas_dgemv
 #endif
 #endif
 
@@ -234,17 +238,43 @@ bool fits_blas(int64_t m, int64_t n, int64_t k, int64_t lda, int64_t ldb, int64_
   return true;
 }
 
+// A product with one row or one column is a matrix-vector product: BLAS gemm would still pack the whole
+// matrix (batch-1 inference spends most of its time there), gemv streams it once.
+template <typename T, typename Gemm, typename Gemv>
+void blas_product(Gemm gemm_fn, Gemv gemv_fn, bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
+                  int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+  const int M = static_cast<int>(m), N = static_cast<int>(n), K = static_cast<int>(k);
+  if (m == 1) {
+    // c (1 x n) = a (1 x k) op(b): with b stored k x n, c = b^T a; stored n x k (tb), c = b a.
+    const int inca = ta ? static_cast<int>(lda) : 1;
+    if (tb)
+      gemv_fn(CblasRowMajor, CblasNoTrans, N, K, alpha, b, static_cast<int>(ldb), a, inca, beta, c, 1);
+    else
+      gemv_fn(CblasRowMajor, CblasTrans, K, N, alpha, b, static_cast<int>(ldb), a, inca, beta, c, 1);
+    return;
+  }
+  if (n == 1) {
+    // c (m x 1) = op(a) b (k x 1).
+    const int incb = tb ? 1 : static_cast<int>(ldb);
+    if (ta)
+      gemv_fn(CblasRowMajor, CblasTrans, K, M, alpha, a, static_cast<int>(lda), b, incb, beta, c,
+              static_cast<int>(ldc));
+    else
+      gemv_fn(CblasRowMajor, CblasNoTrans, M, K, alpha, a, static_cast<int>(lda), b, incb, beta, c,
+              static_cast<int>(ldc));
+    return;
+  }
+  gemm_fn(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, alpha, a,
+          static_cast<int>(lda), b, static_cast<int>(ldb), beta, c, static_cast<int>(ldc));
+}
+
 void blas_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
                const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
-  BRAID_CBLAS_SGEMM(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, static_cast<int>(m),
-                    static_cast<int>(n), static_cast<int>(k), alpha, a, static_cast<int>(lda), b, static_cast<int>(ldb),
-                    beta, c, static_cast<int>(ldc));
+  blas_product<float>(BRAID_CBLAS_SGEMM, BRAID_CBLAS_SGEMV, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 void blas_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, const double* a, int64_t lda,
                const double* b, int64_t ldb, double beta, double* c, int64_t ldc) {
-  BRAID_CBLAS_DGEMM(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, static_cast<int>(m),
-                    static_cast<int>(n), static_cast<int>(k), alpha, a, static_cast<int>(lda), b, static_cast<int>(ldb),
-                    beta, c, static_cast<int>(ldc));
+  blas_product<double>(BRAID_CBLAS_DGEMM, BRAID_CBLAS_DGEMV, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 #endif
 
