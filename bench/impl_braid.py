@@ -3,10 +3,16 @@
 import harness  # noqa: I001 - pins thread counts before the framework loads
 
 import braid as mx
+import mx_gluon_workloads
 import mx_workloads
 
 harness.emit(
     "braid",
-    {**mx_workloads.run(mx), **mx_workloads.run_training(mx), **mx_workloads.run_lenet(mx)},
+    {
+        **mx_workloads.run(mx),
+        **mx_workloads.run_training(mx),
+        **mx_workloads.run_lenet(mx),
+        **mx_gluon_workloads.run(mx),
+    },
     {"braid": mx.__version__, "engine": mx.engine_type()},
 )

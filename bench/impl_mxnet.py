@@ -2,11 +2,17 @@
 
 import harness  # noqa: I001 - pins thread counts before the framework loads
 
+import mx_gluon_workloads
 import mx_workloads
 import mxnet as mx
 
 harness.emit(
     "mxnet",
-    {**mx_workloads.run(mx), **mx_workloads.run_training(mx), **mx_workloads.run_lenet(mx)},
+    {
+        **mx_workloads.run(mx),
+        **mx_workloads.run_training(mx),
+        **mx_workloads.run_lenet(mx),
+        **mx_gluon_workloads.run(mx),
+    },
     {"mxnet": mx.__version__},
 )

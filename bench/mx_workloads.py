@@ -86,7 +86,7 @@ def _train_steps(mx: Any, x_shape: tuple, shapes: list, forward: Any) -> Any:
 
 
 def run_training(mx: Any) -> dict[str, Any]:
-    """W3: MLP 784-512-512-10, batch 128, SGD momentum, eager training steps."""
+    """W3 with raw NDArray ops and autograd (no Gluon): MLP 784-512-512-10, batch 128, SGD momentum."""
     if not harness.selected("W3"):
         return {}
 
@@ -97,11 +97,11 @@ def run_training(mx: Any) -> dict[str, Any]:
 
     shapes = [(512, 784), (512,), (512, 512), (512,), (10, 512), (10,)]
     step = _train_steps(mx, (128, 784), shapes, mlp)
-    return {"W3.mlp_train.eager": harness.measure(step, 50, 10, unit="per_s", work=1.0)}
+    return {"W3.mlp_train.ops": harness.measure(step, 50, 10, unit="per_s", work=1.0)}
 
 
 def run_lenet(mx: Any) -> dict[str, Any]:
-    """W4: LeNet-5 on 1x28x28, batch 64, SGD momentum, eager training steps."""
+    """W4 with raw NDArray ops and autograd (no Gluon): LeNet-5 on 1x28x28, batch 64, SGD momentum."""
     if not harness.selected("W4"):
         return {}
 
@@ -116,4 +116,4 @@ def run_lenet(mx: Any) -> dict[str, Any]:
 
     shapes = [(6, 1, 5, 5), (6,), (16, 6, 5, 5), (16,), (120, 400), (120,), (84, 120), (84,), (10, 84), (10,)]
     step = _train_steps(mx, (64, 1, 28, 28), shapes, lenet)
-    return {"W4.lenet_train.eager": harness.measure(step, 100, 10, unit="per_s", work=1.0)}
+    return {"W4.lenet_train.ops": harness.measure(step, 100, 10, unit="per_s", work=1.0)}

@@ -4,6 +4,7 @@
 
 #include "api_common.h"
 #include "ops/kernel_util.h"
+#include "ops/transfer.h"
 #include "tensor/device.h"
 
 using namespace braid;
@@ -155,22 +156,7 @@ int braid_array_copy_to_device(braid_array src, int32_t dev_type, int32_t dev_id
     check_out(out, "braid_array_copy_to_device", "out");
     const Tensor& s = tensor_of(src, "copyto", "src");
     Context to = make_context(dev_type, dev_id, "copyto");
-    Tensor d = Tensor::empty(s.shape(), s.dtype(), to);
-    if (s.numel() > 0) {
-      Context run_on = s.ctx().is_cpu() ? to : s.ctx();  // GPU side drives the transfer
-      Engine::get().push(
-          [s, d](const RunContext&) {
-            if (s.ctx().is_cpu() && d.ctx().is_cpu()) {
-              copy_into(s, d);
-            } else {
-              Tensor sc = s.ctx().is_cpu() ? contiguous(s) : s;
-              BRAID_CHECK(sc.is_contiguous(), kNotImplemented, "copyto: a non-contiguous GPU view");
-              DeviceBackend& b = d.ctx().is_cpu() ? backend_for(s.ctx()) : backend_for(d.ctx());
-              b.copy(d.raw_data(), d.ctx(), sc.raw_data(), sc.ctx(), d.nbytes());
-            }
-          },
-          run_on, {s.var_ptr()}, {d.var_ptr()}, "copyto");
-    }
+    Tensor d = copy_to_device(s, to);
     *out = new_handle(d);
   });
 }

@@ -22,5 +22,6 @@ void register_pool_ops(Registry& r);       // Pooling, UpSampling
 void register_norm_ops(Registry& r);       // BatchNorm, LayerNorm, GroupNorm, InstanceNorm, LRN
 void register_optimizer_ops(Registry& r);  // sgd_update, adam_update, ..., their mp_ forms
 void register_optimizer_multi_ops(Registry& r);  // multi_sum_sq, multi_all_finite, lamb_update_phase1/2
+void register_param_shape_rules(Registry& r);    // parameter shapes from data, for graph shape inference
 
 }  // namespace braid

@@ -183,6 +183,7 @@ Registry& Registry::get() {
     register_norm_ops(*reg);
     register_optimizer_ops(*reg);
     register_optimizer_multi_ops(*reg);
+    register_param_shape_rules(*reg);  // after the ops it extends
     reg->index_aliases();
     return reg;
   }();

@@ -84,6 +84,9 @@ using KernelFn = std::function<void(const OpContext&, const OpAttrs&, const std:
 // Return an undefined Tensor for inputs that get no gradient (integer indices, ...).
 using GradFn = std::function<std::vector<Tensor>(const OpAttrs&, const std::vector<Tensor>& in,
                                                  const std::vector<Tensor>& out, const std::vector<Tensor>& out_grad)>;
+// Backward shape inference for graphs: given the attributes and the input metas, fills in the shapes of
+// parameter inputs (weights, biases) that are still unknown (empty Shape with known[i] false), from the data.
+using InferInputsFn = std::function<void(const OpAttrs&, std::vector<TensorMeta>* in, std::vector<bool>* known)>;
 // For ops whose number of outputs is an attribute (split): returns the count, validating the attribute.
 using NumOutputsFn = std::function<int(const OpAttrs&)>;
 
@@ -98,9 +101,11 @@ struct OpDef {
   bool variadic = false;                 // any number of inputs (>= 1), e.g. concat, stack
   int num_optional_inputs = 0;           // trailing inputs a call may omit (FullyConnected's bias under no_bias=True)
   int num_outputs = 1;
-  NumOutputsFn num_outputs_fn;  // when set, overrides num_outputs per call
+  int num_visible_outputs = -1;  // outputs a call returns (Dropout hides its mask); -1: all
+  NumOutputsFn num_outputs_fn;   // when set, overrides num_outputs per call
   std::vector<AttrSpec> attrs;
   InferFn infer;
+  InferInputsFn infer_inputs;  // optional
   KernelFn cpu;
   KernelFn cuda;
   GradFn grad;
@@ -139,6 +144,11 @@ struct OpDef {
     num_outputs_fn = std::move(f);
     return *this;
   }
+  // Only the first n outputs are returned to callers; the rest exist for the gradient rule (Dropout's mask).
+  OpDef& visible_outputs(int n) {
+    num_visible_outputs = n;
+    return *this;
+  }
   OpDef& alias(const std::string& a) {
     aliases.push_back(a);
     return *this;
@@ -161,6 +171,10 @@ struct OpDef {
   OpDef& attr_dtype_optional(const std::string& n, const std::string& doc);  // default None
   OpDef& set_infer(InferFn f) {
     infer = std::move(f);
+    return *this;
+  }
+  OpDef& set_infer_inputs(InferInputsFn f) {
+    infer_inputs = std::move(f);
     return *this;
   }
   OpDef& set_cpu(KernelFn f) {

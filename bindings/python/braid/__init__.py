@@ -7,8 +7,10 @@ one stable C ABI shared by the Python, R and JavaScript bindings. Existing MXNet
 
 from __future__ import annotations
 
-from . import autograd, ndarray, random
+from . import autograd, context, gluon, initializer, ndarray, random, symbol, test_utils
+from . import initializer as init
 from . import ndarray as nd
+from . import symbol as sym
 from .base import (
     BraidDeviceError,
     BraidError,
@@ -23,6 +25,7 @@ from .context import Context, Device, cpu, current_context, gpu, num_gpus
 from .dtypes import bfloat16
 from .engine import engine_type, get_num_threads, set_num_threads
 from .ndarray import NDArray, waitall
+from .predictor import Predictor
 from .version import __version__, features
 
 MXNetError = BraidError  # MXNet scripts catch mx.base.MXNetError
@@ -52,6 +55,7 @@ __all__ = [
     "Context",
     "Device",
     "NDArray",
+    "Predictor",
     "bfloat16",
     "cpu",
     "gpu",
@@ -59,8 +63,15 @@ __all__ = [
     "num_gpus",
     "nd",
     "ndarray",
+    "sym",
+    "symbol",
     "random",
     "autograd",
+    "context",
+    "gluon",
+    "init",
+    "initializer",
+    "test_utils",
     "waitall",
     "engine_type",
     "set_num_threads",

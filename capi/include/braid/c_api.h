@@ -240,6 +240,69 @@ BRAID_API int braid_autograd_record_custom(int32_t num_inputs, const braid_array
                                            const braid_array* outputs, braid_custom_backward_fn backward,
                                            braid_custom_release_fn release, void* state);
 
+/* ---- Symbols: the graph IR (braid.sym, hybridize, MXNet's -symbol.json) ---- */
+typedef struct braid_symbol_t* braid_symbol;
+typedef struct braid_graph_t* braid_graph;
+typedef struct braid_predictor_t* braid_predictor;
+
+BRAID_API int braid_op_num_visible_outputs(braid_op op, int32_t* n); /* outputs a call returns; -1: all */
+BRAID_API int braid_symbol_variable(const char* name, braid_symbol* out);
+/* Applies op to inputs. Attributes are key/value strings in MXNet's form ("(3, 3)", "True"). An input may be
+   NULL, and trailing inputs may be left out: they become variables named name_inputname. name may be NULL or
+   empty (an automatic name). */
+BRAID_API int braid_symbol_create(braid_op op, int32_t num_attrs, const char* const* keys, const char* const* values,
+                                  int32_t num_inputs, const braid_symbol* inputs, const char* name, braid_symbol* out);
+BRAID_API int braid_symbol_group(int32_t num, const braid_symbol* symbols, braid_symbol* out);
+/* A copy of sym with the variables named names[i] replaced by the single-output symbols inputs[i]. */
+BRAID_API int braid_symbol_compose(braid_symbol sym, int32_t num, const char* const* names, const braid_symbol* inputs,
+                                   braid_symbol* out);
+BRAID_API int braid_symbol_free(braid_symbol sym);
+BRAID_API int braid_symbol_num_outputs(braid_symbol sym, int32_t* n);
+BRAID_API int braid_symbol_output(braid_symbol sym, int32_t index, braid_symbol* out);
+BRAID_API int braid_symbol_internals(braid_symbol sym, braid_symbol* out);
+BRAID_API int braid_symbol_children(braid_symbol sym, braid_symbol* out);
+/* The name of the node of a single-output symbol, and its op ("null" for a variable). */
+BRAID_API int braid_symbol_name(braid_symbol sym, const char** name, const char** op_name);
+/* Hidden or op attributes of the node of a single-output symbol (value NULL when absent). */
+BRAID_API int braid_symbol_set_attr(braid_symbol sym, const char* key, const char* value);
+BRAID_API int braid_symbol_get_attr(braid_symbol sym, const char* key, const char** value);
+/* which: 0 arguments, 1 outputs, 2 auxiliary states, 3 inputs (every variable, the graph's input order). The
+   list stays valid until the next braid_symbol_list call on this thread. */
+BRAID_API int braid_symbol_list(braid_symbol sym, int32_t which, int32_t* num, const char*** names);
+/* The JSON stays valid until the next braid_symbol_to_json call on this thread. */
+BRAID_API int braid_symbol_to_json(braid_symbol sym, const char** json);
+BRAID_API int braid_symbol_from_json(const char* json, braid_symbol* out);
+/* Shape and dtype inference from the given inputs (by name; ndims[i] = -1: shape not given; dtypes NULL or -1:
+   dtype not given; dims holds the given shapes back to back). Results are read with braid_symbol_inferred. */
+BRAID_API int braid_symbol_infer(braid_symbol sym, int32_t num, const char* const* names, const int32_t* ndims,
+                                 const int64_t* dims, const int32_t* dtypes, int32_t partial, int32_t* complete);
+/* which: 0 inputs (list order 3), 1 outputs. ndim -1 / dtype -1: unknown. */
+BRAID_API int braid_symbol_inferred(braid_symbol sym, int32_t which, int32_t index, int32_t* ndim, const int64_t** dims,
+                                    int32_t* dtype);
+
+/* A graph planned for execution (hybridize's cached op). Inputs are every variable, in list order 3. Runs
+   recorded for autograd when recording is on. */
+BRAID_API int braid_graph_create(braid_symbol sym, braid_graph* out);
+BRAID_API int braid_graph_forward(braid_graph graph, int32_t num_inputs, const braid_array* inputs, int32_t max_outputs,
+                                  int32_t* num_outputs, braid_array* outputs);
+BRAID_API int braid_graph_free(braid_graph graph);
+
+/* ---- Prediction: a model from symbol JSON + .params bytes, float32 in and out (for R, JS, C) ---- */
+/* Parameters are looked up as arg:NAME / aux:NAME (MXNet's export) or NAME. The inputs named here are the
+   data; dims holds their shapes back to back. */
+BRAID_API int braid_predictor_create(const char* symbol_json, const void* params, size_t params_size, int32_t dev_type,
+                                     int32_t dev_id, int32_t num_inputs, const char* const* input_names,
+                                     const int32_t* ndims, const int64_t* dims, braid_predictor* out);
+/* A predictor for new input shapes (a new batch size) sharing the parameters. */
+BRAID_API int braid_predictor_reshape(braid_predictor pred, int32_t num_inputs, const char* const* input_names,
+                                      const int32_t* ndims, const int64_t* dims, braid_predictor* out);
+BRAID_API int braid_predictor_set_input(braid_predictor pred, const char* name, const float* data, size_t size);
+BRAID_API int braid_predictor_forward(braid_predictor pred);
+BRAID_API int braid_predictor_num_outputs(braid_predictor pred, int32_t* n);
+BRAID_API int braid_predictor_output_shape(braid_predictor pred, int32_t index, int32_t* ndim, const int64_t** dims);
+BRAID_API int braid_predictor_get_output(braid_predictor pred, int32_t index, float* data, size_t size);
+BRAID_API int braid_predictor_free(braid_predictor pred);
+
 /* BRAID_CDEF_END */
 
 #ifdef __cplusplus

@@ -133,6 +133,7 @@ void register_dropout_embedding_ops(Registry& r) {
           "(shared along axes).")
       .inputs({"data"})
       .outputs(2)
+      .visible_outputs(1)
       .attr_float("p", 0.5, "probability of dropping an element")
       .attr_string("mode", "training", {"training", "always"}, "drop only in training mode, or always")
       .attr_tuple("axes", {}, "axes along which the mask is shared (variational dropout)")

@@ -40,6 +40,7 @@ class OpInfo:
         "num_outputs",
         "attrs",
         "aliases",
+        "num_visible",
     )
 
     def __init__(self, handle: Any) -> None:
@@ -51,6 +52,9 @@ class OpInfo:
         self.doc = ffi.string(doc[0]).decode()
         self.num_inputs = nin[0]
         self.num_outputs = nout[0]
+        nvis = ffi.new("int32_t*")
+        check(lib.braid_op_num_visible_outputs(handle, nvis))
+        self.num_visible = nvis[0]  # -1: every output is returned (Dropout returns 1 of 2)
         nopt = ffi.new("int32_t*")
         check(lib.braid_op_num_optional_inputs(handle, nopt))
         self.num_optional = nopt[0]  # the last inputs may be omitted (passed as None)
@@ -79,7 +83,13 @@ class OpInfo:
             self.attrs.append(a)
 
 
+_OPS_CACHE: list[OpInfo] = []
+
+
 def list_ops() -> list[OpInfo]:
+    """Metadata of every registered op (read once)."""
+    if _OPS_CACHE:
+        return _OPS_CACHE
     n = ffi.new("int32_t*")
     check(lib.braid_op_count(n))
     h = ffi.new("braid_op*")
@@ -87,6 +97,7 @@ def list_ops() -> list[OpInfo]:
     for i in range(n[0]):
         check(lib.braid_op_at(i, h))
         out.append(OpInfo(h[0]))
+    _OPS_CACHE.extend(out)
     return out
 
 
@@ -194,10 +205,13 @@ def make_function(info: OpInfo, to_ndarray: Callable[[Any, Any], Any], fname: st
     attrs = "(" + "".join(f"{n}, " for n in attr_names) + ")"
     ctx = "ctx" if info.num_inputs == 0 else "None"
     src = f"def {fname}({', '.join(params)}):\n    if kwargs:\n        _bad_kwargs(kwargs)\n    ins = _coerce({arr})\n"
+    call = "_invoke(_h, ins, pa, na, out, {ctx})" if info.attrs else "_invoke(_h, ins, _NULL, 0, out, {ctx})"
+    call = call.format(ctx=ctx)
+    if info.num_visible > 0:
+        call = f"_visible({call}, out)"
     if info.attrs:
-        src += f"    pa, na, keep = _pack(_info, {attrs})\n    return _invoke(_h, ins, pa, na, out, {ctx})\n"
-    else:
-        src += f"    return _invoke(_h, ins, _NULL, 0, out, {ctx})\n"
+        src += f"    pa, na, keep = _pack(_info, {attrs})\n"
+    src += f"    return {call}\n"
 
     def bad_kwargs(kw: dict) -> None:
         raise TypeError(
@@ -207,6 +221,13 @@ def make_function(info: OpInfo, to_ndarray: Callable[[Any, Any], Any], fname: st
 
     def coerce(ins: tuple) -> tuple:
         return to_ndarray(ins, info.name)
+
+    def visible(res: Any, out: Any) -> Any:
+        # Outputs kept only for the gradient rule (Dropout's mask) are not returned, as in MXNet.
+        if out is not None or not isinstance(res, list):
+            return res
+        res = res[: info.num_visible]
+        return res[0] if len(res) == 1 else res
 
     def flatten(args: tuple) -> tuple:
         if len(args) == 1 and isinstance(args[0], (list, tuple)):
@@ -230,6 +251,7 @@ def make_function(info: OpInfo, to_ndarray: Callable[[Any, Any], Any], fname: st
         "_bad_kwargs": bad_kwargs,
         "_coerce": coerce,
         "_flatten": flatten,
+        "_visible": visible,
         **defaults,
     }
     exec(compile(src, f"<braid op {info.name}>", "exec"), ns)  # noqa: S102 - generated from registry metadata
