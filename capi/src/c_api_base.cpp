@@ -109,3 +109,15 @@ int braid_random_seed(uint64_t seed, int32_t dev_type, int32_t dev_id) {
     }
   });
 }
+
+int braid_random_get_state(int32_t dev_type, int32_t dev_id, uint64_t* key, uint64_t* counter) {
+  return guarded([&] {
+    check_out(key, "braid_random_get_state", "key");
+    check_out(counter, "braid_random_get_state", "counter");
+    random_get_state(make_context(dev_type, dev_id, "random_get_state"), key, counter);
+  });
+}
+
+int braid_random_set_state(int32_t dev_type, int32_t dev_id, uint64_t key, uint64_t counter) {
+  return guarded([&] { random_set_state(make_context(dev_type, dev_id, "random_set_state"), key, counter); });
+}

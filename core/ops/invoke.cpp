@@ -302,4 +302,18 @@ void random_seed(uint64_t seed, Context ctx) {
   st.offset = 0;
 }
 
+void random_get_state(Context ctx, uint64_t* seed, uint64_t* offset) {
+  std::lock_guard<std::mutex> lk(rng_mu());
+  const RngState& st = rng_state(ctx);
+  *seed = st.seed;
+  *offset = st.offset;
+}
+
+void random_set_state(Context ctx, uint64_t seed, uint64_t offset) {
+  std::lock_guard<std::mutex> lk(rng_mu());
+  RngState& st = rng_state(ctx);
+  st.seed = seed;
+  st.offset = offset;
+}
+
 }  // namespace braid

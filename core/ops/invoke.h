@@ -28,5 +28,8 @@ void check_required_attrs(const OpAttrs& attrs, const std::vector<bool>& given);
 // Random streams: one per context, counter based, so results do not depend on thread count.
 void random_seed(uint64_t seed);               // every context
 void random_seed(uint64_t seed, Context ctx);  // one context
+// The exact position of a context's stream (its key and counter), for checkpoints that resume bit for bit.
+void random_get_state(Context ctx, uint64_t* seed, uint64_t* offset);
+void random_set_state(Context ctx, uint64_t seed, uint64_t offset);
 
 }  // namespace braid

@@ -219,3 +219,17 @@ def test_errors_name_op_and_argument():
         mx.nd.random.uniform(mx.nd.zeros((2,)), 1)
     with pytest.raises(ValueError, match=r"random_randint: missing required attribute 'low'"):
         mx.nd.random_randint(high=3)
+
+
+def test_get_and_set_state_resume_the_stream():
+    mx.random.seed(5)
+    mx.nd.random.normal(shape=(7,)).asnumpy()
+    state = mx.random.get_state()
+    assert set(state) >= {"cpu(0)", "cpu(1)"}
+    a = mx.nd.random.uniform(shape=(4, 3)).asnumpy()
+    b = mx.nd.random.normal(shape=(5,), ctx=mx.cpu(1)).asnumpy()
+    mx.random.seed(99)  # move away
+    mx.random.set_state(state)
+    np.testing.assert_array_equal(mx.nd.random.uniform(shape=(4, 3)).asnumpy(), a)
+    np.testing.assert_array_equal(mx.nd.random.normal(shape=(5,), ctx=mx.cpu(1)).asnumpy(), b)
+    assert mx.random.get_state(mx.cpu(0))["cpu(0)"] != state["cpu(0)"]

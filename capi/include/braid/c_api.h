@@ -303,6 +303,11 @@ BRAID_API int braid_predictor_output_shape(braid_predictor pred, int32_t index, 
 BRAID_API int braid_predictor_get_output(braid_predictor pred, int32_t index, float* data, size_t size);
 BRAID_API int braid_predictor_free(braid_predictor pred);
 
+/* ---- Random stream state (checkpoints) ---- */
+/* The position of one device's stream: its key and its counter. Setting it back resumes the same numbers. */
+BRAID_API int braid_random_get_state(int32_t dev_type, int32_t dev_id, uint64_t* key, uint64_t* counter);
+BRAID_API int braid_random_set_state(int32_t dev_type, int32_t dev_id, uint64_t key, uint64_t counter);
+
 /* BRAID_CDEF_END */
 
 #ifdef __cplusplus
