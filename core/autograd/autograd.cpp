@@ -11,6 +11,27 @@ namespace braid {
 
 namespace {
 
+thread_local const std::vector<Tensor>* t_rule_inputs = nullptr;
+
+// Publishes the inputs of the node whose gradient rule runs, for input_grad_needed().
+struct RuleInputs {
+  const std::vector<Tensor>* saved = t_rule_inputs;
+  explicit RuleInputs(const std::vector<Tensor>* in) { t_rule_inputs = in; }
+  ~RuleInputs() { t_rule_inputs = saved; }
+};
+
+}  // namespace
+
+bool input_grad_needed(size_t i) {
+  const std::vector<Tensor>* in = t_rule_inputs;
+  if (!in || i >= in->size())
+    return true;
+  const std::shared_ptr<AGInfo>& ag = (*in)[i].impl()->ag;
+  return ag && ag->needs_grad();
+}
+
+namespace {
+
 // Runs a scope with recording and training set, restoring both after.
 class ModeScope {
  public:
@@ -122,8 +143,11 @@ std::unordered_map<AGInfo*, Tensor> propagate(const std::vector<Tensor>& heads, 
         }
       }
     }
-    std::vector<Tensor> in_grads =
-        node->custom ? node->custom(out_grads) : node->op->grad(node->attrs, node->inputs, outputs, out_grads);
+    std::vector<Tensor> in_grads;
+    {
+      RuleInputs scope(&node->inputs);
+      in_grads = node->custom ? node->custom(out_grads) : node->op->grad(node->attrs, node->inputs, outputs, out_grads);
+    }
     BRAID_CHECK(in_grads.size() == node->inputs.size(), kRuntime, "internal error: gradient rule of '", name,
                 "' returned ", in_grads.size(), " gradients for ", node->inputs.size(), " inputs");
     for (size_t i = 0; i < in_grads.size(); ++i) {

@@ -47,6 +47,11 @@ struct GradNode {
   bool freed = false;                         // saved arrays released by a backward without retain_graph
 };
 
+// While backward runs a gradient rule: whether the gradient of the node's input i will be used (the input is
+// a leaf with a gradient buffer or was computed from one). Rules skip work for the others (FullyConnected's
+// data gradient for the first layer). Outside backward, true.
+bool input_grad_needed(size_t i);
+
 // Marks t as a leaf whose gradient is kept in a zero-initialised buffer (grad_req kNull removes that).
 void attach_grad(const Tensor& t, GradReq req);
 // The gradient buffer of a leaf (undefined when none is attached).

@@ -38,7 +38,7 @@ bool env_flag(const char* name) {
 class ThreadedEngine final : public EngineBase {
  public:
   ThreadedEngine()
-      : max_pending_(env_int("BRAID_ENGINE_MAX_PENDING", 8192)),
+      : max_pending_(env_int("BRAID_ENGINE_MAX_PENDING", 256)),
         cpu_workers_(env_int("BRAID_CPU_WORKER_NTHREADS", 1)),
         spin_us_(env_int("BRAID_ENGINE_SPIN_US", 50)),
         inline_tiny_(env_flag("BRAID_ENGINE_INLINE_TINY")) {}

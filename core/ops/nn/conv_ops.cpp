@@ -3,6 +3,7 @@
 // col2im for the data gradient, which is also Deconvolution's forward.
 #include <type_traits>
 
+#include "autograd/autograd.h"
 #include "ops/kernel_util.h"
 #include "ops/nn/im2col.h"
 #include "ops/op_call.h"
@@ -287,9 +288,11 @@ void register_conv_ops(Registry& r) {
           return g;
         const std::vector<int64_t>& pad = a.get_tuple("pad");
         const Shape xs = in[0].shape();
-        g[0] = call_window("_conv_data_grad", {dy, in[1]}, a, pad, &xs);
-        g[1] = call_window("_conv_weight_grad", {in[0], dy}, a, pad, nullptr);
-        if (in.size() > 2)
+        if (input_grad_needed(0))  // not for the first layer's data
+          g[0] = call_window("_conv_data_grad", {dy, in[1]}, a, pad, &xs);
+        if (input_grad_needed(1))
+          g[1] = call_window("_conv_weight_grad", {in[0], dy}, a, pad, nullptr);
+        if (in.size() > 2 && input_grad_needed(2))
           g[2] = bias_grad(dy);
         return g;
       });
@@ -339,14 +342,15 @@ void register_conv_ops(Registry& r) {
         const std::vector<int64_t> pad = tail(geo.p, geo.nd);
         // The deconvolution's data gradient is the forward convolution of dy with the same weight.
         const std::vector<int64_t> k = a.get_tuple("kernel"), s = a.get_tuple("stride"), d = a.get_tuple("dilate");
-        g[0] = call("Convolution", {dy, in[1]},
-                    {{"kernel", k},
-                     {"stride", s},
-                     {"dilate", d},
-                     {"pad", pad},
-                     {"num_filter", geo.K},
-                     {"num_group", geo.G},
-                     {"no_bias", true}});
+        if (input_grad_needed(0))
+          g[0] = call("Convolution", {dy, in[1]},
+                      {{"kernel", k},
+                       {"stride", s},
+                       {"dilate", d},
+                       {"pad", pad},
+                       {"num_filter", geo.K},
+                       {"num_group", geo.G},
+                       {"no_bias", true}});
         g[1] = call_window("_conv_weight_grad", {dy, in[0]}, a, pad, nullptr);
         if (in.size() > 2)
           g[2] = bias_grad(dy);

@@ -1,6 +1,7 @@
 // FullyConnected (MXNet): out = data * weight^T + bias, weight being (num_hidden, in_units). With flatten=True
 // the data is read as (batch, prod(other dims)); with flatten=False the product runs over the last axis and
 // the leading axes are kept. no_bias=True drops the bias input (the op declares it optional).
+#include "autograd/autograd.h"
 #include "backends/cpu/gemm.h"
 #include "ops/nn/nn_basic.h"
 #include "ops/op_call.h"
@@ -101,11 +102,13 @@ Tensors fc_grad(const OpAttrs& a, const Tensors& in, const Tensors&, const Tenso
   Tensor g = call("reshape", {og[0]}, {{"shape", std::vector<int64_t>{rows, hidden}}});
   Tensor x = call("reshape", {in[0]}, {{"shape", std::vector<int64_t>{rows, k}}});
   const Shape& ds = in[0].shape();
-  Tensors grads;
-  grads.push_back(call("reshape", {call("dot", {g, in[1]})}, {{"shape", std::vector<int64_t>(ds.begin(), ds.end())}}));
-  grads.push_back(call("dot", {g, x}, {{"transpose_a", true}}));
-  if (in.size() == 3)
-    grads.push_back(call("sum", {g}, {{"axis", std::vector<int64_t>{0}}}));
+  Tensors grads(in.size());
+  if (input_grad_needed(0))  // not for the first layer's data
+    grads[0] = call("reshape", {call("dot", {g, in[1]})}, {{"shape", std::vector<int64_t>(ds.begin(), ds.end())}});
+  if (input_grad_needed(1))
+    grads[1] = call("dot", {g, x}, {{"transpose_a", true}});
+  if (in.size() == 3 && input_grad_needed(2))
+    grads[2] = call("sum", {g}, {{"axis", std::vector<int64_t>{0}}});
   return grads;
 }
 
