@@ -2,6 +2,7 @@
 
 #include <unordered_map>
 
+#include "autograd/mode.h"
 #include "ops/invoke.h"
 
 namespace braid {
@@ -46,6 +47,14 @@ GraphExecutor::GraphExecutor(const Symbol& sym) : sym_(sym), heads_(sym.outputs)
     if (!keep[slot] && last_use[slot] >= 0)
       steps_[last_use[slot]].release.push_back(slot);
   }
+  // A step may write over its first input when that input is an intermediate this step is the last to read.
+  for (Step& s : steps_) {
+    if (s.in_slots.empty())
+      continue;
+    const int x = s.in_slots[0];
+    for (int r : s.release)
+      s.inplace_candidate = s.inplace_candidate || r == x;
+  }
   // Outputs nobody reads (BatchNorm's saved statistics, Dropout's mask) die right after their step.
   for (size_t k = 0; k < steps_.size(); ++k) {
     const Step& s = steps_[k];
@@ -55,6 +64,32 @@ GraphExecutor::GraphExecutor(const Symbol& sym) : sym_(sym), heads_(sym.outputs)
         steps_[k].release.push_back(slot);
     }
   }
+}
+
+// Output 0 of an elementwise step may reuse input 0's buffer when nothing else needs that value: it is an
+// intermediate (not a graph input or output) whose last reader is this step, no other live value shares its
+// storage (views), autograd is not saving it for backward, and shape and dtype match the output's. The engine
+// orders the overwrite after every pending use of the buffer, as for any write.
+std::vector<Tensor> GraphExecutor::inplace_target(const Step& s, const std::vector<Tensor>& values,
+                                                  bool recording) const {
+  if (recording || !s.node->op->inplace_ok || s.node->num_outputs() != 1 || s.in_slots.empty() || !s.inplace_candidate)
+    return {};
+  const Tensor& x = values[s.in_slots[0]];
+  if (!x.defined() || !x.impl()->storage || !x.is_contiguous())
+    return {};
+  const Storage* st = x.impl()->storage.get();
+  for (size_t k = 0; k < values.size(); ++k) {
+    if (static_cast<int>(k) != s.in_slots[0] && values[k].defined() && values[k].impl()->storage.get() == st)
+      return {};
+  }
+  // The output must look exactly like the input: check with the op's own inference.
+  std::vector<TensorMeta> in_meta(s.in_slots.size()), out_meta(1);
+  for (size_t k = 0; k < s.in_slots.size(); ++k)
+    in_meta[k] = {values[s.in_slots[k]].shape(), values[s.in_slots[k]].dtype()};
+  s.node->op->infer(s.node->attrs, in_meta, &out_meta);
+  if (out_meta[0].shape != x.shape() || out_meta[0].dtype != x.dtype())
+    return {};
+  return {x.detached()};
 }
 
 std::vector<Tensor> GraphExecutor::forward(const std::vector<Tensor>& inputs, Context ctx) const {
@@ -67,6 +102,7 @@ std::vector<Tensor> GraphExecutor::forward(const std::vector<Tensor>& inputs, Co
   }
   if (!inputs.empty())
     ctx = inputs[0].ctx();
+  const bool recording = is_recording();
   std::vector<Tensor> in;
   for (const Step& s : steps_) {
     in.clear();
@@ -74,7 +110,7 @@ std::vector<Tensor> GraphExecutor::forward(const std::vector<Tensor>& inputs, Co
       in.push_back(values[slot]);
     std::vector<Tensor> out;
     try {
-      out = invoke(*s.node->op, in, s.node->attrs, ctx);
+      out = invoke(*s.node->op, in, s.node->attrs, ctx, inplace_target(s, values, recording));
     } catch (const Error& e) {
       fail(e.kind(), "node '", s.node->name, "': ", e.what());
     }

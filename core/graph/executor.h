@@ -27,9 +27,11 @@ class GraphExecutor {
   struct Step {
     const Node* node;
     std::vector<int> in_slots;
-    int out_slot;              // first of node->num_outputs() consecutive slots
-    std::vector<int> release;  // slots whose last reader is this step
+    int out_slot;                    // first of node->num_outputs() consecutive slots
+    std::vector<int> release;        // slots whose last reader is this step
+    bool inplace_candidate = false;  // input 0 dies here: an elementwise op may write into it
   };
+  std::vector<Tensor> inplace_target(const Step& s, const std::vector<Tensor>& values, bool recording) const;
   Symbol sym_;
   std::vector<std::string> input_names_;
   std::vector<Step> steps_;

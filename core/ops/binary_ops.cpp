@@ -220,6 +220,7 @@ void add_binary(Registry& r, const std::string& name, const std::string& what, c
   OpDef& d = r.add("broadcast_" + name)
                  .describe("Elementwise " + what + " of lhs and rhs with numpy broadcasting.")
                  .inputs({"lhs", "rhs"})
+                 .inplace()
                  .set_infer(infer_broadcast)
                  .set_cpu([](const OpContext&, const OpAttrs&, const std::vector<Tensor>& in,
                              const std::vector<Tensor>& out) { binary_kernel<F>(in[0], in[1], out[0]); });
@@ -228,6 +229,7 @@ void add_binary(Registry& r, const std::string& name, const std::string& what, c
   r.add("elemwise_" + name)
       .describe("Elementwise " + what + " of two arrays of the same shape.")
       .inputs({"lhs", "rhs"})
+      .inplace()
       .set_infer(infer_same_shape)
       .set_cpu([](const OpContext&, const OpAttrs&, const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
         binary_kernel<F>(in[0], in[1], out[0]);
@@ -239,6 +241,7 @@ void add_scalar(Registry& r, const std::string& name, const std::string& what) {
   r.add(name)
       .describe(what + " The result has the array's dtype.")
       .inputs({"data"})
+      .inplace()
       .attr_float("scalar", 1.0, "the scalar operand")
       .set_infer(infer_same_as_input0)
       .set_cpu([](const OpContext&, const OpAttrs& attrs, const std::vector<Tensor>& in,

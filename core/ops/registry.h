@@ -110,6 +110,7 @@ struct OpDef {
   KernelFn cuda;
   GradFn grad;
   std::vector<int> mutable_inputs;  // inputs the kernel updates in place (BatchNorm's running statistics)
+  bool inplace_ok = false;          // output 0 may overwrite input 0 (same shape and dtype): elementwise kernels
   bool needs_rng = false;           // draws from the random stream of its context
   int64_t rng_draws = 1;            // counters consumed per output element
 
@@ -187,6 +188,12 @@ struct OpDef {
   }
   OpDef& set_grad(GradFn f) {
     grad = std::move(f);
+    return *this;
+  }
+  // The kernel reads each element of input 0 before writing the same element of output 0, so a graph executor
+  // may give them one buffer when input 0 is not needed afterwards.
+  OpDef& inplace() {
+    inplace_ok = true;
     return *this;
   }
   OpDef& set_rng(int64_t draws_per_element) {

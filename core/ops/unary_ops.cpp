@@ -35,6 +35,7 @@ DType result_dtype(DType in, Result policy) {
   r.add(NAME)                                                                                                        \
       .describe(DOC)                                                                                                 \
       .inputs({"data"})                                                                                              \
+      .inplace()                                                                                                     \
       .set_infer([](const OpAttrs&, const std::vector<TensorMeta>& in, std::vector<TensorMeta>* out) {               \
         (*out)[0].shape = in[0].shape;                                                                               \
         (*out)[0].dtype = result_dtype(in[0].dtype, POLICY);                                                         \

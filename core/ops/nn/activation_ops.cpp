@@ -177,6 +177,7 @@ void register_activation_ops(Registry& r) {
   r.add("Activation")
       .describe("Elementwise activation: relu, sigmoid, tanh, softrelu (log(1 + exp(x))) or softsign.")
       .inputs({"data"})
+      .inplace()
       .attr_string("act_type", "relu", {"relu", "sigmoid", "tanh", "softrelu", "softsign"}, "the activation")
       .set_infer(activation_infer)
       .set_cpu([](const OpContext&, const OpAttrs& a, const Tensors& in, const Tensors& out) {
