@@ -271,3 +271,16 @@ def test_export_matches_the_committed_fixture_format(tmp_path):
         n.get("attrs", {}) for n in ref["nodes"] if n["op"] != "null"
     ]
     assert ours["heads"] == ref["heads"] and ours["arg_nodes"] == ref["arg_nodes"]
+
+
+def test_reads_mxnet2_npz_parameters(tmp_path):
+    """MXNet 2's save_parameters writes a numpy .npz keyed by structured names."""
+    net = nn.HybridSequential()
+    net.add(nn.Dense(3, in_units=4), nn.Dense(2, in_units=3))
+    net.initialize()
+    f = tmp_path / "mx2.params.npz"
+    w0, w1 = np.arange(12, dtype=np.float32).reshape(3, 4), np.full((2, 3), 0.5, np.float32)
+    np.savez(f, **{"0.weight": w0, "0.bias": np.zeros(3, np.float32), "1.weight": w1, "1.bias": np.ones(2, np.float32)})
+    net.load_parameters(str(f))
+    x = np.ones((1, 4), np.float32)
+    np.testing.assert_allclose(net(mx.nd.array(x)).asnumpy(), (x @ w0.T) @ w1.T + 1)
