@@ -53,24 +53,26 @@ Tensor add_grads(const Tensor& a, const Tensor& b) {
   return call("elemwise_add", {a, b});
 }
 
-// Nodes reachable from the heads, each after every node that consumes its outputs.
-std::vector<GradNode*> reverse_topological(const std::vector<Tensor>& heads) {
-  std::vector<GradNode*> order;
+// Nodes reachable from the heads, each after every node that consumes its outputs. The list owns the nodes:
+// freeing a node's saved inputs (backward without retain_graph) can drop the last other reference to the nodes
+// upstream of it, which must stay alive until the walk is over.
+std::vector<std::shared_ptr<GradNode>> reverse_topological(const std::vector<Tensor>& heads) {
+  std::vector<std::shared_ptr<GradNode>> order;
   std::unordered_set<GradNode*> seen;
-  std::vector<std::pair<GradNode*, size_t>> stack;
+  std::vector<std::pair<std::shared_ptr<GradNode>, size_t>> stack;
   for (const Tensor& h : heads) {
     AGInfo* ag = h.impl()->ag.get();
     if (!ag || !ag->node || seen.count(ag->node.get()))
       continue;
     seen.insert(ag->node.get());
-    stack.push_back({ag->node.get(), 0});
+    stack.push_back({ag->node, 0});
     while (!stack.empty()) {
       auto& [node, next] = stack.back();
       if (next < node->inputs.size()) {
         AGInfo* in = node->inputs[next++].impl()->ag.get();
         if (in && in->node && !seen.count(in->node.get())) {
           seen.insert(in->node.get());
-          stack.push_back({in->node.get(), 0});
+          stack.push_back({in->node, 0});
         }
         continue;
       }
@@ -108,7 +110,8 @@ std::unordered_map<AGInfo*, Tensor> propagate(const std::vector<Tensor>& heads, 
   }
 
   ModeScope scope(create_graph, train_mode);
-  for (GradNode* node : reverse_topological(heads)) {
+  const std::vector<std::shared_ptr<GradNode>> order = reverse_topological(heads);
+  for (const std::shared_ptr<GradNode>& node : order) {
     const char* name = node->op ? node->op->name.c_str() : "autograd.Function";
     BRAID_CHECK(!node->freed, kValue, "backward: the graph through '", name,
                 "' was freed by an earlier backward; pass retain_graph=True to the first backward to run it again");
@@ -162,7 +165,7 @@ std::unordered_map<AGInfo*, Tensor> propagate(const std::vector<Tensor>& heads, 
     }
   }
   if (!retain_graph) {
-    for (GradNode* node : reverse_topological(heads)) {
+    for (const std::shared_ptr<GradNode>& node : order) {
       node->inputs.clear();
       node->outputs.clear();
       node->freed = true;
@@ -235,7 +238,7 @@ void backward(const std::vector<Tensor>& heads, const std::vector<Tensor>& head_
               bool create_graph, bool train_mode) {
   std::vector<std::shared_ptr<AGInfo>> leaves;  // collected before the pass frees the graph
   std::unordered_set<AGInfo*> seen;
-  for (GradNode* node : reverse_topological(heads)) {
+  for (const std::shared_ptr<GradNode>& node : reverse_topological(heads)) {
     for (const Tensor& in : node->inputs) {
       const std::shared_ptr<AGInfo>& ag = in.impl()->ag;
       if (ag && ag->is_leaf() && ag->grad_req != GradReq::kNull && seen.insert(ag.get()).second)

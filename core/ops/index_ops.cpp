@@ -150,6 +150,39 @@ void take_kernel(const OpContext&, const OpAttrs& a, const Tensors& in, const Te
   });
 }
 
+// Gradient of take with respect to a: zeros of a's shape, each out_grad slice added at the position it was
+// taken from (a position taken twice gets both). Within one outer block positions may repeat, so each block is
+// accumulated in order by one thread.
+void backward_take_kernel(const OpContext&, const OpAttrs& a, const Tensors& in, const Tensors& out) {
+  const Tensor dy = contiguous(in[0]);
+  const Shape& xs = in[2].shape();
+  const int axis = normalize_axis(a.get_int("axis"), static_cast<int>(xs.size()), "take");
+  const int64_t n = xs[axis];
+  const std::vector<int64_t> pos = read_indices(in[1], n, index_mode(a.get_str("mode")), "take", axis);
+  int64_t outer, inner;
+  split_at(xs, axis, &outer, &inner);
+  const int64_t m = static_cast<int64_t>(pos.size());
+  with_contiguous(out[0], [&](const Tensor& o) {
+    dispatch_float(o.dtype(), "take (gradient)", [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      const T* g = dy.data<T>();
+      T* y = o.data<T>();
+      std::fill(y, y + o.numel(), T(0));
+      parallel_for(outer, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, m * inner)),
+                   [&](int64_t b, int64_t e) {
+                     for (int64_t r = b; r < e; ++r) {
+                       for (int64_t i = 0; i < m; ++i) {
+                         T* d = y + (r * n + pos[i]) * inner;
+                         const T* s = g + (r * m + i) * inner;
+                         for (int64_t k = 0; k < inner; ++k)
+                           d[k] = static_cast<T>(static_cast<float>(d[k]) + static_cast<float>(s[k]));
+                       }
+                     }
+                   });
+    });
+  });
+}
+
 void infer_pick(const OpAttrs& a, const Metas& in, Metas* out) {
   const Shape& s = in[0].shape;
   BRAID_CHECK(!s.empty(), kValue, "pick: data must have at least one dimension, got a scalar");
@@ -349,6 +382,19 @@ void register_index_ops(Registry& r) {
       .attr_string("mode", "clip", {"clip", "wrap", "raise"}, "handling of out-of-range indices")
       .set_infer(infer_take)
       .set_cpu(take_kernel);
+
+  r.add("_backward_take")
+      .describe("Gradient of take with respect to a: out_grad slices summed at the positions they were taken from.")
+      .inputs({"out_grad", "indices", "a"})
+      .attr_int("axis", 0, "as given to take")
+      .attr_string("mode", "clip", {"clip", "wrap", "raise"}, "as given to take")
+      .set_infer([](const OpAttrs&, const Metas& in, Metas* out) { (*out)[0] = TensorMeta{in[2].shape, in[0].dtype}; })
+      .set_cpu(backward_take_kernel);
+  r.def("take").set_grad([](const OpAttrs& a, const Tensors& in, const Tensors&, const Tensors& og) {
+    Tensor ga = call("_backward_take", {og[0], in[1].detached(), in[0].detached()},
+                     {{"axis", a.get_int("axis")}, {"mode", a.get_str("mode").c_str()}});
+    return Tensors{ga, Tensor()};
+  });
 
   r.add("pick")
       .describe(

@@ -794,6 +794,16 @@ void register_reduce_grads(Registry& r) {
       return Tensors{mul(spread(og[0], kept, in[0].shape()), hit)};
     });
   }
+  // norm: ord 2 gives x / ||x|| (0 where the norm is 0), ord 1 gives sign(x).
+  r.def("norm").set_grad([](const OpAttrs& a, const Tensors& in, const Tensors& out, const Tensors& og) {
+    Shape kept = kept_shape(a, in[0]);
+    Tensor dy = spread(og[0], kept, in[0].shape());
+    if (a.get_int("ord") == 1)
+      return Tensors{mul(dy, call("sign", {in[0]}))};
+    Tensor n = spread(out[0], kept, in[0].shape());
+    Tensor safe = call("where", {mask("broadcast_equal", n, zeros_like(n)), plus(zeros_like(n), 1.0), n});
+    return Tensors{mul(dy, div(in[0], safe))};
+  });
   r.def("prod").set_grad([](const OpAttrs& a, const Tensors& in, const Tensors& out, const Tensors& og) {
     Shape kept = kept_shape(a, in[0]);  // d prod / d x_i = prod / x_i (inputs without zeros)
     return Tensors{mul(spread(og[0], kept, in[0].shape()), div(spread(out[0], kept, in[0].shape()), in[0]))};

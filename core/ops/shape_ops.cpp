@@ -319,6 +319,42 @@ void register_shape_grads(Registry& r) {
     }
     return grads;
   });
+  // tile: out viewed as (r0, s0, r1, s1, ...) (data and reps padded to one rank); sum over the r axes.
+  r.def("tile").set_grad([](const OpAttrs& a, const Tensors& in, const Tensors&, const Tensors& og) {
+    Shape s = in[0].shape();
+    std::vector<int64_t> reps = a.get_tuple("reps");
+    const size_t n = std::max(s.size(), reps.size());
+    s.insert(s.begin(), n - s.size(), 1);
+    reps.insert(reps.begin(), n - reps.size(), 1);
+    std::vector<int64_t> inter, rep_axes;
+    for (size_t i = 0; i < n; ++i) {
+      rep_axes.push_back(static_cast<int64_t>(inter.size()));
+      inter.push_back(reps[i]);
+      inter.push_back(s[i]);
+    }
+    Tensor r = call("reshape", {og[0]}, {{"shape", inter}});
+    Tensor summed = call("sum", {r}, {{"axis", rep_axes}});
+    return Tensors{g::reshape(summed, in[0].shape())};
+  });
+  // repeat: out viewed with a (size, repeats) pair for the repeated axis; sum over repeats.
+  r.def("repeat").set_grad([](const OpAttrs& a, const Tensors& in, const Tensors&, const Tensors& og) {
+    const int64_t k = a.get_int("repeats");
+    std::vector<int64_t> split;
+    int64_t sum_axis = 0;
+    if (a.is_none("axis")) {
+      split = {in[0].numel(), k};
+      sum_axis = 1;
+    } else {
+      const int axis = normalize_axis(a.get_int("axis"), in[0].ndim(), "repeat", "axis");
+      const Shape& s = in[0].shape();
+      split.assign(s.begin(), s.end());
+      split.insert(split.begin() + axis + 1, k);
+      sum_axis = axis + 1;
+    }
+    Tensor r = call("reshape", {og[0]}, {{"shape", split}});
+    Tensor summed = call("sum", {r}, {{"axis", std::vector<int64_t>{sum_axis}}});
+    return Tensors{g::reshape(summed, in[0].shape())};
+  });
   r.def("split").set_grad([](const OpAttrs& a, const Tensors& in, const Tensors& out, const Tensors& og) {
     const int axis = normalize_axis(a.get_int("axis"), in[0].ndim(), "split", "axis");
     Tensors parts;

@@ -329,3 +329,16 @@ def test_custom_function_errors_propagate():
         y = Broken()(x)
     with pytest.raises(RuntimeError, match="boom in backward"):
         y.backward()
+
+
+def test_backward_frees_a_graph_of_temporaries_safely():
+    # Freeing the saved inputs of `where` drops the last reference to the comparison's node while the walk
+    # still had to visit it (a use-after-free before the walk owned its nodes).
+    for _ in range(200):
+        x = mx.nd.array([[0.5, 1.0], [-2.0, 0.1]])
+        x.attach_grad()
+        with mx.autograd.record():
+            y = x * 1.0
+            out = mx.nd.sum(mx.nd.where(y > 0.7, y, y * 2))
+        out.backward()
+    np.testing.assert_array_equal(x.grad.asnumpy(), [[2.0, 1.0], [2.0, 2.0]])

@@ -327,3 +327,12 @@ def test_scatter_set_nd_errors():
     with pytest.raises(IndexError, match="_scatter_set_nd: index 3 is out of bounds for axis 0 with size 3"):
         mx.nd._internal._scatter_set_nd(a, mx.nd.ones((1,)), mx.nd.array([[3]]), out=a)
         a.asnumpy()
+
+
+@pytest.mark.parametrize("axis,mode", [(0, "clip"), (1, "wrap"), (-1, "clip")])
+def test_take_gradient(axis, mode):
+    from op_check import check_grad
+
+    x = np.random.default_rng(1).standard_normal((4, 5))
+    idx = mx.nd.array([[0, 3], [3, 7]] if mode == "wrap" else [[0, 3], [3, 2]])
+    check_grad(lambda a: mx.nd.take(a, idx, axis=axis, mode=mode), [x])

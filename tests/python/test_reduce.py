@@ -302,3 +302,11 @@ def test_errors_name_op_and_argument():
         mx.nd.norm(a, ord=3)
     with pytest.raises(mx.BraidValueError, match=r"sum: axis=0 is out of range for an array of ndim 0"):
         mx.nd.sum(mx.nd.array(1.0), axis=0)
+
+
+@pytest.mark.parametrize("ord_,axis,keepdims", [(2, None, False), (2, 1, True), (1, (0,), False), (2, 0, False)])
+def test_norm_gradient(ord_, axis, keepdims):
+    from op_check import check_grad
+
+    x = np.random.default_rng(4).standard_normal((3, 4))
+    check_grad(lambda a: mx.nd.norm(a, ord=ord_, axis=axis, keepdims=keepdims), [x])

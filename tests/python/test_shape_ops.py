@@ -412,3 +412,17 @@ def test_methods(rng):
     np.testing.assert_allclose(a.abs().sqrt().asnumpy(), np.sqrt(np.abs(x)), rtol=1e-6)
     np.testing.assert_array_equal(a.clip(-1, 1).asnumpy(), np.clip(x, -1, 1))
     assert mx.nd.NDArray.reshape.__qualname__ == "NDArray.reshape"  # the hand-written method stays
+
+
+@pytest.mark.parametrize("reps", [(2, 3), (2, 1, 2), (3,)])
+def test_tile_gradient(reps):
+    from op_check import check_grad
+
+    check_grad(lambda a: mx.nd.tile(a, reps=reps), [np.random.default_rng(2).standard_normal((2, 3))])
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1])
+def test_repeat_gradient(axis):
+    from op_check import check_grad
+
+    check_grad(lambda a: mx.nd.repeat(a, repeats=3, axis=axis), [np.random.default_rng(3).standard_normal((2, 3))])
