@@ -144,3 +144,16 @@ int braid_autograd_record_custom(int32_t num_inputs, const braid_array* inputs, 
     });
   });
 }
+
+int braid_array_grad_fresh(braid_array arr, int32_t set_to, int32_t* was_fresh) {
+  return guarded([&] {
+    const Tensor& t = tensor_of(arr, "grad_fresh");
+    BRAID_CHECK(set_to >= -1 && set_to <= 1, kValue, "grad_fresh: set_to must be -1, 0 or 1, got ", set_to);
+    AGInfo* ag = t.impl()->ag.get();
+    const bool leaf = ag && ag->is_leaf() && ag->grad_req != GradReq::kNull;
+    if (was_fresh)
+      *was_fresh = leaf && ag->fresh;
+    if (leaf && set_to >= 0)
+      ag->fresh = set_to != 0;
+  });
+}

@@ -268,6 +268,7 @@ void backward(const std::vector<Tensor>& heads, const std::vector<Tensor>& head_
       const OpDef& copy = Registry::get().at("_copy");
       invoke(copy, {g.detached()}, OpAttrs(&copy), g.ctx(), {leaf->grad});
     }
+    leaf->fresh = true;
   }
 }
 

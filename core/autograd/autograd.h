@@ -25,6 +25,7 @@ struct AGInfo {
   // Leaves (attach_grad): where the gradient goes and how.
   GradReq grad_req = GradReq::kNull;
   Tensor grad;
+  bool fresh = false;  // backward wrote grad since the flag was last cleared (the Trainer's stale-gradient check)
   // Outputs of recorded ops: which node produced the array, and which of its outputs it is.
   std::shared_ptr<GradNode> node;
   int out_index = 0;

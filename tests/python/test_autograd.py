@@ -342,3 +342,16 @@ def test_backward_frees_a_graph_of_temporaries_safely():
             out = mx.nd.sum(mx.nd.where(y > 0.7, y, y * 2))
         out.backward()
     np.testing.assert_array_equal(x.grad.asnumpy(), [[2.0, 1.0], [2.0, 2.0]])
+
+
+def test_fresh_grad_flag_marks_gradients_written_by_backward():
+    x, y = mx.nd.ones(3), mx.nd.ones(3)
+    x.attach_grad()
+    y.attach_grad()
+    assert not x._fresh_grad
+    with mx.autograd.record():
+        loss = (x * 2).sum()
+    loss.backward()
+    assert x._fresh_grad and not y._fresh_grad  # y took no part
+    x._fresh_grad = False
+    assert not x._fresh_grad

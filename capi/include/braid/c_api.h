@@ -303,6 +303,10 @@ BRAID_API int braid_predictor_output_shape(braid_predictor pred, int32_t index, 
 BRAID_API int braid_predictor_get_output(braid_predictor pred, int32_t index, float* data, size_t size);
 BRAID_API int braid_predictor_free(braid_predictor pred);
 
+/* Whether backward wrote arr's gradient since the flag was last cleared (0 when no gradient is attached); then,
+   unless set_to is -1, sets the flag to set_to (0 or 1). Optimizers use it to detect stale gradients. */
+BRAID_API int braid_array_grad_fresh(braid_array arr, int32_t set_to, int32_t* was_fresh);
+
 /* ---- Random stream state (checkpoints) ---- */
 /* The position of one device's stream: its key and its counter. Setting it back resumes the same numbers. */
 BRAID_API int braid_random_get_state(int32_t dev_type, int32_t dev_id, uint64_t* key, uint64_t* counter);

@@ -59,6 +59,18 @@ class NDArray:
         return d
 
     @property
+    def _fresh_grad(self) -> bool:
+        """Whether backward wrote this array's gradient since the flag was last cleared (MXNet's
+        ``_fresh_grad``; the Trainer uses it to detect stale gradients)."""
+        p = ffi.new("int32_t*")
+        check(lib.braid_array_grad_fresh(self._h, -1, p))
+        return bool(p[0])
+
+    @_fresh_grad.setter
+    def _fresh_grad(self, value: bool) -> None:
+        check(lib.braid_array_grad_fresh(self._h, int(bool(value)), ffi.NULL))
+
+    @property
     def context(self) -> Context:
         """The device the array lives on."""
         t, i = ffi.new("int32_t*"), ffi.new("int32_t*")
