@@ -2,6 +2,7 @@
 // semantics. Their derivatives are fused internal ops (_backward_Activation, _backward_LeakyReLU) taking the
 // output gradient and the forward input: one pass instead of a chain of elementwise ops per derivative.
 #include <cmath>
+#include <type_traits>
 
 #include "ops/nn/nn_basic.h"
 #include "ops/op_call.h"
@@ -33,9 +34,10 @@ constexpr double kInvSqrt2 = 0.70710678118654752440084436210485;
 constexpr double kInvSqrt2Pi = 0.39894228040143267793994605993438;
 
 // f(x); slope is LeakyReLU's slope (leaky, elu) or prelu's gamma for this element.
-template <typename C>
-C act_forward(Act k, C x, C slope) {
-  switch (k) {
+template <Act K, typename C>
+C act_forward(C x, C slope) {
+  (void)slope;
+  switch (K) {
     case Act::kRelu:
       return x > C(0) ? x : C(0);
     case Act::kSigmoid:
@@ -60,9 +62,10 @@ C act_forward(Act k, C x, C slope) {
 }
 
 // f'(x), from the forward input.
-template <typename C>
-C act_derivative(Act k, C x, C slope) {
-  switch (k) {
+template <Act K, typename C>
+C act_derivative(C x, C slope) {
+  (void)slope;
+  switch (K) {
     case Act::kRelu:
       return x > C(0) ? C(1) : C(0);
     case Act::kSigmoid: {
@@ -90,6 +93,34 @@ C act_derivative(Act k, C x, C slope) {
       return C(0.5) * (C(1) + std::erf(x * C(kInvSqrt2))) + x * C(kInvSqrt2Pi) * std::exp(C(-0.5) * x * x);
   }
   return C(1);
+}
+
+// Runs f(std::integral_constant<Act, K>) for the runtime value k, so each kernel is compiled per activation
+// (a switch inside the per-element loop kept the compiler from vectorising it).
+template <typename F>
+void dispatch_act(Act k, F&& f) {
+  switch (k) {
+    case Act::kRelu:
+      return f(std::integral_constant<Act, Act::kRelu>{});
+    case Act::kSigmoid:
+      return f(std::integral_constant<Act, Act::kSigmoid>{});
+    case Act::kTanh:
+      return f(std::integral_constant<Act, Act::kTanh>{});
+    case Act::kSoftrelu:
+      return f(std::integral_constant<Act, Act::kSoftrelu>{});
+    case Act::kSoftsign:
+      return f(std::integral_constant<Act, Act::kSoftsign>{});
+    case Act::kLeaky:
+      return f(std::integral_constant<Act, Act::kLeaky>{});
+    case Act::kPrelu:
+      return f(std::integral_constant<Act, Act::kPrelu>{});
+    case Act::kElu:
+      return f(std::integral_constant<Act, Act::kElu>{});
+    case Act::kSelu:
+      return f(std::integral_constant<Act, Act::kSelu>{});
+    case Act::kGelu:
+      return f(std::integral_constant<Act, Act::kGelu>{});
+  }
 }
 
 // prelu's gamma as an array broadcasting against data: (C,) applies along axis 1, a single value everywhere.
@@ -149,10 +180,13 @@ void leaky_forward(const OpAttrs& a, const Tensors& in, const Tensors& out) {
   const Act k = act_of(a.get_str("act_type"));
   if (k == Act::kPrelu) {
     map_float2("LeakyReLU", out[0], in[0], gamma_view(in[1], in[0].ndim()),
-               [](auto x, auto g) { return act_forward(Act::kPrelu, x, g); });
+               [](auto x, auto g) { return act_forward<Act::kPrelu>(x, g); });
   } else {
     const double slope = a.get_float("slope");
-    map_float("LeakyReLU", out[0], in[0], [k, slope](auto x) { return act_forward(k, x, decltype(x)(slope)); });
+    dispatch_act(k, [&](auto K) {
+      constexpr Act A = decltype(K)::value;
+      map_float("LeakyReLU", out[0], in[0], [slope](auto x) { return act_forward<A>(x, decltype(x)(slope)); });
+    });
   }
 }
 
@@ -162,12 +196,15 @@ void leaky_backward(const OpAttrs& a, const Tensors& in, const Tensors& out) {
   if (k == Act::kPrelu) {
     // d data = g * (x > 0 ? 1 : gamma): the derivative first, then scaled by g in place.
     map_float2("_backward_LeakyReLU", out[0], in[1], gamma_view(in[2], in[1].ndim()),
-               [](auto x, auto g) { return act_derivative(Act::kPrelu, x, g); });
+               [](auto x, auto g) { return act_derivative<Act::kPrelu>(x, g); });
     map_float2("_backward_LeakyReLU", out[0], out[0], in[0], [](auto d, auto g) { return d * g; });
   } else {
     const double slope = a.get_float("slope");
-    map_float2("_backward_LeakyReLU", out[0], in[0], in[1],
-               [k, slope](auto g, auto x) { return g * act_derivative(k, x, decltype(x)(slope)); });
+    dispatch_act(k, [&](auto K) {
+      constexpr Act A = decltype(K)::value;
+      map_float2("_backward_LeakyReLU", out[0], in[0], in[1],
+                 [slope](auto g, auto x) { return g * act_derivative<A>(x, decltype(x)(slope)); });
+    });
   }
 }
 
@@ -182,7 +219,10 @@ void register_activation_ops(Registry& r) {
       .set_infer(activation_infer)
       .set_cpu([](const OpContext&, const OpAttrs& a, const Tensors& in, const Tensors& out) {
         const Act k = act_of(a.get_str("act_type"));
-        map_float("Activation", out[0], in[0], [k](auto x) { return act_forward(k, x, decltype(x)(0)); });
+        dispatch_act(k, [&](auto K) {
+          constexpr Act A = decltype(K)::value;
+          map_float("Activation", out[0], in[0], [](auto x) { return act_forward<A>(x, decltype(x)(0)); });
+        });
       })
       .set_grad([](const OpAttrs& a, const Tensors& in, const Tensors&, const Tensors& og) {
         return Tensors{call("_backward_Activation", {og[0], in[0]}, {{"act_type", a.get_str("act_type").c_str()}})};
@@ -199,8 +239,11 @@ void register_activation_ops(Registry& r) {
       })
       .set_cpu([](const OpContext&, const OpAttrs& a, const Tensors& in, const Tensors& out) {
         const Act k = act_of(a.get_str("act_type"));
-        map_float2("_backward_Activation", out[0], in[0], in[1],
-                   [k](auto g, auto x) { return g * act_derivative(k, x, decltype(x)(0)); });
+        dispatch_act(k, [&](auto K) {
+          constexpr Act A = decltype(K)::value;
+          map_float2("_backward_Activation", out[0], in[0], in[1],
+                     [](auto g, auto x) { return g * act_derivative<A>(x, decltype(x)(0)); });
+        });
       });
 
   r.add("LeakyReLU")
