@@ -7,7 +7,23 @@ one stable C ABI shared by the Python, R and JavaScript bindings. Existing MXNet
 
 from __future__ import annotations
 
-from . import autograd, context, gluon, initializer, ndarray, random, symbol, test_utils
+from . import (
+    autograd,
+    context,
+    gluon,
+    initializer,
+    io,
+    lr_scheduler,
+    metric,
+    monitor,
+    ndarray,
+    optimizer,
+    plot,
+    random,
+    recordio,
+    symbol,
+    test_utils,
+)
 from . import initializer as init
 from . import ndarray as nd
 from . import symbol as sym
@@ -71,7 +87,14 @@ __all__ = [
     "gluon",
     "init",
     "initializer",
+    "io",
+    "recordio",
     "test_utils",
+    "optimizer",
+    "lr_scheduler",
+    "metric",
+    "monitor",
+    "plot",
     "waitall",
     "engine_type",
     "set_num_threads",

@@ -193,7 +193,9 @@ def _backward_callback(state: Any, n_out: int, out_grads: Any, n_in: int, in_gra
 
 @ffi.callback("void(void*)")
 def _release_callback(state: Any) -> None:
-    _functions.pop(int(ffi.cast("intptr_t", state)), None)
+    functions = _functions
+    if functions is not None:  # None while the interpreter tears the module down at exit
+        functions.pop(int(ffi.cast("intptr_t", state)), None)
 
 
 def _raise_pending(err: BaseException) -> None:

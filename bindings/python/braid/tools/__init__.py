@@ -1,0 +1,1 @@
+"""Command-line tools shipped with braid: ``python -m braid.tools.im2rec`` (image folder -> RecordIO)."""
