@@ -31,6 +31,8 @@ run "engine tests under ThreadSanitizer" make -s tsan
 # The Python suite runs once per engine: asynchronous (default) and synchronous.
 run "Python tests, ThreadedEngine" env BRAID_ENGINE_TYPE=ThreadedEngine "$VPY" -m pytest -q -p no:cacheprovider tests/python
 run "Python tests, NaiveEngine" env BRAID_ENGINE_TYPE=NaiveEngine "$VPY" -m pytest -q -p no:cacheprovider tests/python
+run "JavaScript tests (WebAssembly builds in Node, web page in Chromium)" make -s js-test
+run "R package tests (testthat)" make -s --no-print-directory r-test
 
 echo "=== summary"
 printf '%s\n' "${summary[@]}"

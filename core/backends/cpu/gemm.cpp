@@ -4,6 +4,11 @@
 // NR columns, A in mc x kc blocks into panels of MR rows, and a register-tiled micro-kernel computes each
 // MR x NR tile of C over kc. The micro-kernel is plain C++ with fixed trip counts; the compiler unrolls it and
 // keeps the MR x NR accumulators in vector registers (FMA on AVX2, SIMD128 in WebAssembly).
+//
+// Small products, the rule in batch-1 inference (LeNet's convolutions are 6 x 784 x 25 and 16 x 100 x 150, its
+// dense layers single rows), spend more time packing than multiplying. Two paths skip the packing: products
+// with one row or one column run as matrix-vector loops, and products whose B fits in L2 run the same
+// register tiles straight from A and B. They matter where there is no BLAS (WebAssembly, BRAID_BLAS=none).
 #include "backends/cpu/gemm.h"
 
 #include <algorithm>
@@ -11,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <type_traits>
 
 #include "backends/cpu/parallel.h"
 
@@ -170,14 +176,213 @@ void micro_kernel(int64_t kc, const T* __restrict ap, const T* __restrict bp, T 
   }
 }
 
+// ---- small products: no packing ------------------------------------------------------------------------------
+
+// B is read in place when it is at most this many bytes (it stays in L2 while every row tile streams over it).
+constexpr int64_t kDirectMaxB = int64_t(128) << 10;
+// Rows of the unpacked register tile: 6 x NR accumulators leave registers for B and the broadcast on AVX2 and
+// on WebAssembly engines (16 vector registers).
+constexpr int kDirectRows = 6;
+
+template <typename T>
+inline typename Tile<T>::Vec load_vec(const T* p) {
+  typename Tile<T>::Vec v;
+  std::memcpy(&v, p, sizeof(v));  // unaligned-safe load
+  return v;
+}
+
+// C[0:R, 0:nr] += alpha * op(A)[0:R, 0:k] * B[0:k, 0:NR] with B row-major (row stride ldb) and NR columns
+// readable (the caller pads the last panel). op(A) row i, column p is a[p * lda + i] when ta, else a[i * lda + p].
+template <typename T, int R, bool TA>
+void direct_kernel(int64_t k, const T* a, int64_t lda, const T* b, int64_t ldb, T alpha, T* c, int64_t ldc,
+                   int64_t nr) {
+  using V = typename Tile<T>::Vec;
+  constexpr int NV = Tile<T>::NV, NR = Tile<T>::NR, VL = Tile<T>::VL;
+  V acc[R][NV];
+  for (int i = 0; i < R; ++i) {
+    for (int v = 0; v < NV; ++v)
+      acc[i][v] = V{};
+  }
+  for (int64_t p = 0; p < k; ++p) {
+    V bv[NV];
+    for (int v = 0; v < NV; ++v)
+      bv[v] = load_vec<T>(b + p * ldb + v * VL);
+    for (int i = 0; i < R; ++i) {
+      const V x = V{} + (TA ? a[p * lda + i] : a[i * lda + p]);  // broadcast
+      for (int v = 0; v < NV; ++v)
+        acc[i][v] += x * bv[v];
+    }
+  }
+  T tile[R][NR];
+  std::memcpy(tile, acc, sizeof(tile));
+  for (int i = 0; i < R; ++i) {
+    T* row = c + i * ldc;
+    if (nr == NR) {
+      for (int j = 0; j < NR; ++j)
+        row[j] += alpha * tile[i][j];
+    } else {
+      for (int64_t j = 0; j < nr; ++j)
+        row[j] += alpha * tile[i][j];
+    }
+  }
+}
+
+// One row tile of up to kDirectRows rows (R picked at run time) across every column panel.
+template <typename T, bool TA>
+void direct_rows(int rows, int64_t n, int64_t k, const T* a, int64_t lda, const T* b, int64_t ldb, const T* tail,
+                 T alpha, T* c, int64_t ldc) {
+  constexpr int NR = Tile<T>::NR;
+  auto run = [&](auto r_tag) {
+    constexpr int R = decltype(r_tag)::value;
+    const int64_t full = n / NR * NR;
+    for (int64_t j = 0; j < full; j += NR)
+      direct_kernel<T, R, TA>(k, a, lda, b + j, ldb, alpha, c + j, ldc, NR);
+    if (full < n)
+      direct_kernel<T, R, TA>(k, a, lda, tail, NR, alpha, c + full, ldc, n - full);
+  };
+  switch (rows) {
+    case 1:
+      run(std::integral_constant<int, 1>());
+      break;
+    case 2:
+      run(std::integral_constant<int, 2>());
+      break;
+    case 3:
+      run(std::integral_constant<int, 3>());
+      break;
+    case 4:
+      run(std::integral_constant<int, 4>());
+      break;
+    case 5:
+      run(std::integral_constant<int, 5>());
+      break;
+    default:
+      run(std::integral_constant<int, 6>());
+      break;
+  }
+}
+
+// op(A) * B for B stored k x n (not transposed) and small: the register tiles read A and B where they are;
+// only the last, partial column panel is copied (zero-padded to NR columns).
+template <typename T>
+void gemm_direct(bool ta, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda, const T* b, int64_t ldb,
+                 T* c, int64_t ldc) {
+  constexpr int NR = Tile<T>::NR;
+  static_assert(kDirectRows == 6, "direct_rows dispatches 1..6 rows");
+  const int64_t full = n / NR * NR;
+  std::unique_ptr<T[]> tail;
+  if (full < n) {
+    tail.reset(new T[k * NR]);
+    for (int64_t p = 0; p < k; ++p) {
+      for (int64_t j = 0; j < NR; ++j)
+        tail[p * NR + j] = full + j < n ? b[p * ldb + full + j] : T(0);
+    }
+  }
+  // Tiles of kDirectRows rows; the last one takes what remains.
+  for (int64_t i0 = 0; i0 < m; i0 += kDirectRows) {
+    const int rows = static_cast<int>(std::min<int64_t>(kDirectRows, m - i0));
+    if (ta)
+      direct_rows<T, true>(rows, n, k, a + i0, lda, b, ldb, tail.get(), alpha, c + i0 * ldc, ldc);
+    else
+      direct_rows<T, false>(rows, n, k, a + i0 * lda, lda, b, ldb, tail.get(), alpha, c + i0 * ldc, ldc);
+  }
+}
+
+// y[i * incy] += alpha * dot(x row i, v) for `rows` rows of x (contiguous, row stride ldx) and a contiguous v:
+// a matrix-vector product whose matrix rows are contiguous. Four rows at a time share the loads of v.
+template <typename T>
+void gemv_rows(int64_t rows, int64_t k, T alpha, const T* x, int64_t ldx, const T* v, T* y, int64_t incy) {
+  using V = typename Tile<T>::Vec;
+  constexpr int VL = Tile<T>::VL;
+  const int64_t kv = k / VL * VL;
+  auto hsum = [](V s) {
+    T t = T(0);
+    for (int l = 0; l < VL; ++l)
+      t += s[l];
+    return t;
+  };
+  int64_t i = 0;
+  for (; i + 4 <= rows; i += 4) {
+    const T* r0 = x + i * ldx;
+    const T* r1 = r0 + ldx;
+    const T* r2 = r1 + ldx;
+    const T* r3 = r2 + ldx;
+    V s0{}, s1{}, s2{}, s3{};
+    for (int64_t p = 0; p < kv; p += VL) {
+      const V w = load_vec<T>(v + p);
+      s0 += load_vec<T>(r0 + p) * w;
+      s1 += load_vec<T>(r1 + p) * w;
+      s2 += load_vec<T>(r2 + p) * w;
+      s3 += load_vec<T>(r3 + p) * w;
+    }
+    T t0 = hsum(s0), t1 = hsum(s1), t2 = hsum(s2), t3 = hsum(s3);
+    for (int64_t p = kv; p < k; ++p) {
+      t0 += r0[p] * v[p];
+      t1 += r1[p] * v[p];
+      t2 += r2[p] * v[p];
+      t3 += r3[p] * v[p];
+    }
+    y[i * incy] += alpha * t0;
+    y[(i + 1) * incy] += alpha * t1;
+    y[(i + 2) * incy] += alpha * t2;
+    y[(i + 3) * incy] += alpha * t3;
+  }
+  for (; i < rows; ++i) {
+    const T* r = x + i * ldx;
+    V s{};
+    for (int64_t p = 0; p < kv; p += VL)
+      s += load_vec<T>(r + p) * load_vec<T>(v + p);
+    T t = hsum(s);
+    for (int64_t p = kv; p < k; ++p)
+      t += r[p] * v[p];
+    y[i * incy] += alpha * t;
+  }
+}
+
+// Products with one row or one column whose matrix operand has contiguous rows along k: c = a op(B)^T-style
+// dot products. Returns false when the layout does not fit (the caller then uses another path).
+template <typename T>
+bool gemv_product(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda, const T* b,
+                  int64_t ldb, T* c, int64_t ldc) {
+  // The vector is op(A)'s row (m == 1) or op(B)'s column (n == 1); copy it when strided.
+  auto contiguous = [&](const T* base, int64_t stride, std::unique_ptr<T[]>& keep) -> const T* {
+    if (stride == 1)
+      return base;
+    keep.reset(new T[k]);
+    for (int64_t p = 0; p < k; ++p)
+      keep[p] = base[p * stride];
+    return keep.get();
+  };
+  std::unique_ptr<T[]> keep;
+  if (m == 1 && tb) {  // c[j] = a . B[j, :], B's rows contiguous
+    const T* v = contiguous(a, ta ? lda : 1, keep);
+    gemv_rows<T>(n, k, alpha, b, ldb, v, c, 1);
+    return true;
+  }
+  if (n == 1 && !ta) {  // c[i] = A[i, :] . b, A's rows contiguous
+    const T* v = contiguous(b, tb ? 1 : ldb, keep);
+    gemv_rows<T>(m, k, alpha, a, lda, v, c, ldc);
+    return true;
+  }
+  return false;
+}
+
 template <typename T>
 void gemm_builtin(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda, const T* b,
                   int64_t ldb, T beta, T* c, int64_t ldc, bool parallel) {
   constexpr int MR = Tile<T>::MR, NR = Tile<T>::NR;
-  parallel = parallel && m * n * k >= kSmallProduct / 4;  // waking threads costs more than a tiny product
+  // Waking threads costs more than a tiny product; a build without threads (WebAssembly) has none to wake.
+  parallel = parallel && m * n * k >= kSmallProduct / 4 && cpu_num_threads() > 1;
   scale_c(m, n, beta, c, ldc, parallel);
   if (k == 0 || alpha == T(0))
     return;
+  // Products on one thread skip the packing when they are small.
+  if (!parallel && (m == 1 || n == 1) && gemv_product(ta, tb, m, n, k, alpha, a, lda, b, ldb, c, ldc))
+    return;
+  if (!parallel && !tb && k * n * static_cast<int64_t>(sizeof(T)) <= kDirectMaxB) {
+    gemm_direct(ta, m, n, k, alpha, a, lda, b, ldb, c, ldc);
+    return;
+  }
   const int64_t n_ic = (m + kMC - 1) / kMC;
   std::unique_ptr<T[]> bpack(new T[kKC * (std::min(n, kNC) + NR)]);
   for (int64_t jc = 0; jc < n; jc += kNC) {

@@ -101,22 +101,34 @@ def _signature(args: tuple) -> tuple | None:
         return None
 
 
+def _remember(block: Any, key: tuple, traced: _Traced) -> _Traced:
+    cache = block.__dict__.get("_cached_op")
+    if type(cache) is not OrderedDict:
+        cache = OrderedDict()
+        block.__dict__["_cached_op"] = cache
+    cache[key] = traced
+    block.__dict__["_cached_graph"] = (traced.symbol, traced.params)
+    while len(cache) > _MAX_GRAPHS:
+        cache.popitem(last=False)
+    return traced
+
+
 def call_cached(block: Any, *args: Any) -> Any:
     """Runs a hybridized block: through its cached graph for this input signature (tracing it if new)."""
     cache = block.__dict__.get("_cached_op")
     key = _signature(args) if args else None
     traced = cache.get(key) if key is not None and type(cache) is OrderedDict else None
     if traced is None:
-        if key is None or _needs_eager_pass(block):
+        if key is None:
             return block._call_imperative(*args)
-        if type(cache) is not OrderedDict:
-            cache = OrderedDict()
-            block.__dict__["_cached_op"] = cache
-        traced = _build(block, args)
-        cache[key] = traced
-        block.__dict__["_cached_graph"] = (traced.symbol, traced.params)
-        while len(cache) > _MAX_GRAPHS:
-            cache.popitem(last=False)
+        if _needs_eager_pass(block):
+            # Deferred shapes: this call runs eagerly to initialize the parameters; the graph is traced right
+            # after, so export() works after a single forward.
+            out = block._call_imperative(*args)
+            if not _needs_eager_pass(block):
+                _remember(block, key, _build(block, args))
+            return out
+        traced = _remember(block, key, _build(block, args))
     if traced.has_params:
         ctx = args[0].context
         arrays = [args[i] if kind else i.data(ctx) for kind, i in traced.slots]
