@@ -37,7 +37,7 @@ demo: build  ## train a CNN on Fashion-MNIST, export it to $(DEMO_OUT)/, predict
 	$(VPY) examples/train_fashion_mnist.py --out $(DEMO_OUT)
 	@if [ -f $(DEMO_OUT)/samples.json ]; then $(MAKE) --no-print-directory r-demo; else echo "R demo skipped: $(DEMO_OUT)/samples.json is missing"; fi
 
-test: build  ## run every test suite (C/C++, Python under both engines, lint)
+test: build  ## run every test suite (lint, C/C++, TSAN, Python under both engines, JavaScript, R)
 	@bash tests/run_all.sh
 
 lint: deps  ## check formatting and lint (ruff, clang-format)

@@ -3,4 +3,4 @@
 set -eu
 cd "$(dirname "$0")"
 bash setup_peers.sh
-../.venv/bin/python compare.py --passes 3 --only W1,W2,EW
+../.venv/bin/python compare.py --passes 3 --only W1,W2,EW,W3,W4,W5,W6
