@@ -5,7 +5,11 @@
 // indices has shape (M, Y...): column y holds one index per leading axis of data, so the M leading axes of data
 // are replaced by Y... and the trailing axes come along whole. Negative indices count from the end; indices out
 // of range raise an index error from the kernel (it surfaces when the result is next read).
+#include <type_traits>
+
 #include "ops/index_util.h"
+#include "ops/kernel_util.h"
+#include "ops/op_call.h"
 
 namespace braid {
 
@@ -86,6 +90,44 @@ void gather_nd_kernel(const OpContext&, const OpAttrs&, const Tensors& in, const
     copy_into(o, out[0]);
 }
 
+// Gradient of gather_nd with respect to data: zeros of data's shape with each out_grad block added at the
+// position it was gathered from (a position gathered twice gets both). Columns are added in order; threads split
+// the block, so repeated indices never race.
+void backward_gather_nd_kernel(const OpContext&, const OpAttrs&, const Tensors& in, const Tensors& out) {
+  const Tensor dy = contiguous(in[0]);
+  const Tensor& indices = in[1];
+  const Tensor o = out[0].is_contiguous() ? out[0] : Tensor::empty(out[0].shape(), out[0].dtype(), out[0].ctx());
+  {
+    const std::vector<int64_t> base = column_offsets("gather_nd", o, indices);
+    const int m = static_cast<int>(indices.dim(0));
+    int64_t k = 1;
+    for (int i = m; i < o.ndim(); ++i)
+      k *= o.dim(i);
+    const int64_t cols = static_cast<int64_t>(base.size());
+    dispatch_float(o.dtype(), "gather_nd (gradient)", [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      T* y = o.data<T>();
+      std::fill(y, y + o.numel(), T(0));
+      const T* g = dy.data<T>();
+      if (k == 0 || cols == 0)
+        return;
+      parallel_for(k, kParallelGrain, [&](int64_t jb, int64_t je) {
+        for (int64_t c = 0; c < cols; ++c) {
+          T* d = y + base[c];
+          const T* src = g + c * k;
+          for (int64_t j = jb; j < je; ++j)
+            if constexpr (std::is_floating_point<T>::value)
+              d[j] += src[j];
+            else  // float16 / bfloat16 storage types: add in float
+              d[j] = static_cast<T>(static_cast<float>(d[j]) + static_cast<float>(src[j]));
+        }
+      });
+    });
+  }
+  if (o.impl() != out[0].impl())
+    copy_into(o, out[0]);
+}
+
 bool same_view(const Tensor& a, const Tensor& b) {
   return a.impl()->storage == b.impl()->storage && a.impl()->offset == b.impl()->offset && a.shape() == b.shape() &&
          a.strides() == b.strides() && a.dtype() == b.dtype();
@@ -154,6 +196,15 @@ void register_gather_ops(Registry& r) {
         (*out)[0] = TensorMeta{indexed_shape("gather_nd", in[0].shape, in[1].shape), in[0].dtype};
       })
       .set_cpu(gather_nd_kernel);
+
+  r.add("_backward_gather_nd")
+      .describe("Gradient of gather_nd with respect to data: out_grad blocks summed at the gathered positions.")
+      .inputs({"out_grad", "indices", "data"})
+      .set_infer([](const OpAttrs&, const Metas& in, Metas* out) { (*out)[0] = TensorMeta{in[2].shape, in[0].dtype}; })
+      .set_cpu(backward_gather_nd_kernel);
+  r.def("gather_nd").set_grad([](const OpAttrs&, const Tensors& in, const Tensors&, const Tensors& og) {
+    return Tensors{call("_backward_gather_nd", {og[0], in[1].detached(), in[0].detached()}), Tensor()};
+  });
 
   r.add("_scatter_set_nd")
       .describe(

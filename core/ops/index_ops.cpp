@@ -5,6 +5,8 @@
 // carries such an element as kTupleNone (INT64_MIN). Bounds follow Python's slices: out-of-range values clamp.
 #include <cstring>
 
+#include <type_traits>
+
 #include "ops/grad_util.h"
 #include "ops/index_util.h"
 #include "ops/invoke.h"
@@ -175,7 +177,10 @@ void backward_take_kernel(const OpContext&, const OpAttrs& a, const Tensors& in,
                          T* d = y + (r * n + pos[i]) * inner;
                          const T* s = g + (r * m + i) * inner;
                          for (int64_t k = 0; k < inner; ++k)
-                           d[k] = static_cast<T>(static_cast<float>(d[k]) + static_cast<float>(s[k]));
+                           if constexpr (std::is_floating_point<T>::value)
+                             d[k] += s[k];
+                           else  // float16 / bfloat16 storage types: add in float
+                             d[k] = static_cast<T>(static_cast<float>(d[k]) + static_cast<float>(s[k]));
                        }
                      }
                    });

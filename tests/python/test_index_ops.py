@@ -336,3 +336,14 @@ def test_take_gradient(axis, mode):
     x = np.random.default_rng(1).standard_normal((4, 5))
     idx = mx.nd.array([[0, 3], [3, 7]] if mode == "wrap" else [[0, 3], [3, 2]])
     check_grad(lambda a: mx.nd.take(a, idx, axis=axis, mode=mode), [x])
+
+
+@pytest.mark.parametrize("idx", [[[0, 2, 2], [1, 0, 0]], [[1, 1]], [[0, 1], [2, 2], [3, 0]]])
+def test_gather_nd_gradient(idx):
+    from op_check import check_grad
+
+    x = np.random.default_rng(5).standard_normal((3, 4, 2))
+    if len(idx) == 3:
+        x = np.random.default_rng(5).standard_normal((2, 3, 4))
+    indices = mx.nd.array(idx)
+    check_grad(lambda a: mx.nd.gather_nd(a, indices), [x])
