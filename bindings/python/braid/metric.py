@@ -2,46 +2,7 @@
 
 from __future__ import annotations
 
-from .gluon.metric import (
-    F1,
-    MAE,
-    MCC,
-    MSE,
-    RMSE,
-    Accuracy,
-    CompositeEvalMetric,
-    CrossEntropy,
-    CustomMetric,
-    EvalMetric,
-    Loss,
-    NegativeLogLikelihood,
-    PearsonCorrelation,
-    Perplexity,
-    TopKAccuracy,
-    check_label_shapes,
-    create,
-    np,
-    register,
-)
+from .gluon import metric as _impl
+from .gluon.metric import *  # noqa: F403 - the same names, listed once in gluon.metric.__all__
 
-__all__ = [
-    "EvalMetric",
-    "CompositeEvalMetric",
-    "Accuracy",
-    "TopKAccuracy",
-    "F1",
-    "MCC",
-    "MAE",
-    "MSE",
-    "RMSE",
-    "CrossEntropy",
-    "NegativeLogLikelihood",
-    "Perplexity",
-    "PearsonCorrelation",
-    "Loss",
-    "CustomMetric",
-    "np",
-    "create",
-    "register",
-    "check_label_shapes",
-]
+__all__ = list(_impl.__all__)
