@@ -82,7 +82,7 @@ js-test: js-build js-demo-model  ## JS package tests (both builds), the web page
 web: js-build js-demo-model  ## serve the browser demo (examples/web) and print its address
 	node examples/web/server.mjs --model $(DEMO_OUT)
 
-js-bench: js-build js-demo-model  ## single-image LeNet latency in Node: braid vs onnxruntime-web and tfjs (wasm)
+js-bench: js-build build  ## single-image LeNet latency in Node: braid vs onnxruntime-web and tfjs (wasm)
 	bash bench/js/run.sh
 
 # ---- R package: bindings/r, examples/predict_demo.R, bench/r_predict.R (R from Debian; CRAN is not needed) ----

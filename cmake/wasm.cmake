@@ -26,7 +26,8 @@ target_compile_options(braid_core PUBLIC ${_wasm_cflags})
 # of them never run in inference, so the core is built for size (-Os) except the kernels that inference spends
 # its time in, which get -O3.
 set(_wasm_hot_sources
-    core/backends/cpu/gemm.cpp core/backends/cpu/parallel.cpp core/ops/nn/im2col.cpp core/ops/nn/conv_ops.cpp
+    core/backends/cpu/gemm.cpp core/backends/cpu/parallel.cpp core/ops/nn/im2col.cpp core/ops/nn/conv_direct.cpp
+    core/ops/nn/conv_ops.cpp
     core/ops/nn/pool_ops.cpp core/ops/nn/activation_ops.cpp core/ops/nn/fully_connected.cpp
     core/ops/nn/softmax_ops.cpp core/ops/nn/batch_norm.cpp)
 foreach(_src IN LISTS BRAID_CORE_SOURCES BRAID_CAPI_SOURCES)

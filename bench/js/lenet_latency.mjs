@@ -17,6 +17,11 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // Read from node_modules directly: some packages do not export their package.json.
+// A file read into a Buffer may be a view into a larger shared pool (small files are): copy out its own bytes.
+const readFloats = (file) => {
+  const b = readFileSync(file);
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+};
 const pkgVersion = (name) => JSON.parse(readFileSync(path.join(here, "node_modules", name, "package.json"), "utf8")).version;
 
 function parseArgs(argv) {
@@ -90,7 +95,7 @@ export async function tfjsImpl(model, weightsPrefix) {
   await tf.ready();
   const sym = JSON.parse(readFileSync(`${model}-symbol.json`, "utf8"));
   const manifest = JSON.parse(readFileSync(`${weightsPrefix}.json`, "utf8"));
-  const flat = new Float32Array(readFileSync(`${weightsPrefix}.bin`).buffer.slice(0));
+  const flat = readFloats(`${weightsPrefix}.bin`);
   const raw = (name) => {
     const m = manifest[name];
     const n = m.shape.reduce((a, b) => a * b, 1);
@@ -101,6 +106,7 @@ export async function tfjsImpl(model, weightsPrefix) {
   const layers = [];
   let nhwcShape = null; // [H, W, C] of the last 4-D activation (for the flatten order)
   let h = 28, w = 28, c = 1;
+  let spatial = true; // the activation is still 4-D (NHWC)
   const nodes = sym.nodes;
   for (let i = 0; i < nodes.length; ++i) {
     const n = nodes[i], at = n.attrs || n.param || {};
@@ -132,8 +138,15 @@ export async function tfjsImpl(model, weightsPrefix) {
       w = Math.floor((w - k[1]) / s[1]) + 1;
     } else if (n.op === "Flatten" || n.op === "flatten") {
       nhwcShape = [h, w, c];
+      spatial = false;
       layers.push({ kind: "flatten", size: h * w * c });
     } else if (n.op === "FullyConnected") {
+      if (spatial && !nhwcShape) {
+        // FullyConnected flattens a 4-D input itself (flatten=True, MXNet's default).
+        nhwcShape = [h, w, c];
+        layers.push({ kind: "flatten", size: h * w * c });
+      }
+      spatial = false;
       const W = raw(nodes[n.inputs[1][0]].name), B = raw(nodes[n.inputs[2][0]].name);
       const [out, inn] = W.shape;
       // TF's Dense kernel is (in, out); its wasm backend's fused matMul mis-computes transposeB (4.22.0), and a
@@ -204,7 +217,7 @@ const median = (v) => {
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const meta = JSON.parse(readFileSync(path.join(path.dirname(args.model), "samples.json"), "utf8"));
-  const samples = new Float32Array(readFileSync(path.join(path.dirname(args.model), "samples.f32")).buffer.slice(0));
+  const samples = readFloats(path.join(path.dirname(args.model), "samples.f32"));
   const x = samples.slice(0, 784);
   const makers = {
     "braid-simd": () => braidImpl("simd", args.model),

@@ -319,7 +319,24 @@ POOL_CASES = [
     ((1, 3, 7, 7), (3, 2), (2, 2), (1, 0), "full", True),
     ((1, 3, 8, 6), (2, 3), (2, 2), (0, 1), "full", False),
     ((1, 2, 5, 4, 6), (2, 2, 3), (2, 1, 2), (1, 0, 1), "valid", True),
+    # windows wholly inside the input: max pooling's fast paths (2x2 tiles, other tiles, overlapping, 1-D)
+    ((2, 3, 9, 7), (2, 2), (2, 2), (), "valid", True),
+    ((1, 2, 8, 8), (3, 2), (3, 2), (0, 0), "valid", True),
+    ((2, 2, 9, 9), (3, 3), (2, 2), (), "valid", True),
+    ((2, 3, 11), (3,), (3,), (), "valid", True),
 ]
+
+
+def test_max_pooling_ties_go_to_the_first_maximum():
+    rng = np.random.default_rng(9)
+    x = rng.integers(0, 3, size=(2, 3, 8, 9)).astype(np.float32)
+    for ks, st in [((2, 2), (2, 2)), ((3, 3), (2, 2)), ((2, 3), (2, 3))]:
+        xb = mx.nd.array(x)
+        y = mx.nd.Pooling(xb, kernel=ks, stride=st)
+        np.testing.assert_array_equal(y.asnumpy(), pool_ref(x, ks, st, (0, 0), "max"))
+        dy = rng.standard_normal(y.shape).astype(np.float32)
+        dx = _op("_pooling_grad")(mx.nd.array(dy), xb, kernel=ks, stride=st)
+        np.testing.assert_allclose(dx.asnumpy(), pool_grad_ref(x, dy, ks, st, (0, 0), "max"), rtol=1e-6, atol=1e-6)
 
 
 @pytest.mark.parametrize("dtype", FLOATS)

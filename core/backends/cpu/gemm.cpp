@@ -22,6 +22,9 @@
 
 #if defined(BRAID_HAVE_CBLAS)
 #include <cblas.h>
+
+#include <thread>
+#include <vector>
 #if defined(BRAID_BLAS_PREFIX_SCIPY)
 #define BRAID_CBLAS_SGEMM scipy_cblas_sgemm
 #define BRAID_CBLAS_DGEMM scipy_cblas_dgemm
@@ -426,6 +429,48 @@ void gemm_builtin(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, co
 }
 
 #if defined(BRAID_HAVE_CBLAS)
+#if defined(BRAID_BLAS_PREFIX_SCIPY) && defined(_OPENMP)
+// By default OpenBLAS runs its parallel jobs on a pthread pool of its own. Beside the OpenMP team that runs
+// braid's kernels that is two sets of spinning threads on the same cores, and the hand-overs between them cost
+// more than the small GEMMs of a training step (LeNet). This callback runs OpenBLAS's jobs on the OpenMP team.
+// Its level-3 jobs wait on one another, so they must all run at once: one thread per job, and real threads
+// when a team cannot be had (a call from inside a parallel region).
+void run_blas_jobs(int /*sync*/, openblas_dojob_callback dojob, int numjobs, size_t elsize, void* jobdata,
+                   int dojob_data) {
+  char* base = static_cast<char*>(jobdata);
+  auto job = [&](int i) { dojob(i, base + static_cast<size_t>(i) * elsize, dojob_data); };
+  if (numjobs <= 1) {
+    if (numjobs == 1)
+      job(0);
+    return;
+  }
+  if (!omp_in_parallel() && numjobs <= omp_get_thread_limit()) {
+    bool complete = true;
+#pragma omp parallel num_threads(numjobs)
+    {
+      if (omp_get_num_threads() == numjobs) {
+        job(omp_get_thread_num());
+      } else {
+#pragma omp single
+        complete = false;
+      }
+    }
+    if (complete)
+      return;
+  }
+  std::vector<std::thread> extra;
+  for (int i = 1; i < numjobs; ++i)
+    extra.emplace_back(job, i);
+  job(0);
+  for (std::thread& t : extra)
+    t.join();
+}
+
+struct BlasThreadsOnOpenMP {
+  BlasThreadsOnOpenMP() { scipy_openblas_set_threads_callback_function(&run_blas_jobs); }
+} g_blas_threads_on_openmp;
+#endif
+
 bool force_builtin() {
   static const bool forced = [] {
     const char* v = std::getenv("BRAID_GEMM");

@@ -184,8 +184,8 @@ void leaky_forward(const OpAttrs& a, const Tensors& in, const Tensors& out) {
   } else {
     const double slope = a.get_float("slope");
     dispatch_act(k, [&](auto K) {
-      constexpr Act A = decltype(K)::value;
-      map_float("LeakyReLU", out[0], in[0], [slope](auto x) { return act_forward<A>(x, decltype(x)(slope)); });
+      map_float("LeakyReLU", out[0], in[0],
+                [slope](auto x) { return act_forward<decltype(K)::value>(x, decltype(x)(slope)); });
     });
   }
 }
@@ -201,9 +201,8 @@ void leaky_backward(const OpAttrs& a, const Tensors& in, const Tensors& out) {
   } else {
     const double slope = a.get_float("slope");
     dispatch_act(k, [&](auto K) {
-      constexpr Act A = decltype(K)::value;
       map_float2("_backward_LeakyReLU", out[0], in[0], in[1],
-                 [slope](auto g, auto x) { return g * act_derivative<A>(x, decltype(x)(slope)); });
+                 [slope](auto g, auto x) { return g * act_derivative<decltype(K)::value>(x, decltype(x)(slope)); });
     });
   }
 }
@@ -220,8 +219,8 @@ void register_activation_ops(Registry& r) {
       .set_cpu([](const OpContext&, const OpAttrs& a, const Tensors& in, const Tensors& out) {
         const Act k = act_of(a.get_str("act_type"));
         dispatch_act(k, [&](auto K) {
-          constexpr Act A = decltype(K)::value;
-          map_float("Activation", out[0], in[0], [](auto x) { return act_forward<A>(x, decltype(x)(0)); });
+          map_float("Activation", out[0], in[0],
+                    [](auto x) { return act_forward<decltype(K)::value>(x, decltype(x)(0)); });
         });
       })
       .set_grad([](const OpAttrs& a, const Tensors& in, const Tensors&, const Tensors& og) {
@@ -240,9 +239,8 @@ void register_activation_ops(Registry& r) {
       .set_cpu([](const OpContext&, const OpAttrs& a, const Tensors& in, const Tensors& out) {
         const Act k = act_of(a.get_str("act_type"));
         dispatch_act(k, [&](auto K) {
-          constexpr Act A = decltype(K)::value;
           map_float2("_backward_Activation", out[0], in[0], in[1],
-                     [](auto g, auto x) { return g * act_derivative<A>(x, decltype(x)(0)); });
+                     [](auto g, auto x) { return g * act_derivative<decltype(K)::value>(x, decltype(x)(0)); });
         });
       });
 

@@ -6,6 +6,7 @@
 #include "backends/cpu/gemm.h"
 #include "backends/cpu/parallel.h"
 #include "ops/kernel_util.h"
+#include "ops/nn/conv_direct.h"
 
 namespace braid {
 
@@ -70,6 +71,30 @@ void walk_channel(const ConvGeom& g, int64_t ld, RowFn row) {
   }
 }
 
+// Column rows are short (one output row: 10 to a few hundred elements), so a libc memcpy/memset call per row
+// costs more than the copy. These move whole vectors inline; the vector type keeps the compiler from turning
+// the loop back into a library call.
+template <typename T>
+struct ShortRow {
+  typedef T Vec __attribute__((vector_size(32), aligned(alignof(T))));
+  static constexpr int64_t VL = 32 / static_cast<int64_t>(sizeof(T));
+
+  static void copy(T* __restrict o, const T* __restrict x, int64_t n) {
+    int64_t i = 0;
+    for (; i + VL <= n; i += VL)
+      *reinterpret_cast<Vec*>(o + i) = *reinterpret_cast<const Vec*>(x + i);
+    for (; i < n; ++i)
+      o[i] = x[i];
+  }
+  static void zero(T* o, int64_t n) {
+    int64_t i = 0;
+    for (; i + VL <= n; i += VL)
+      *reinterpret_cast<Vec*>(o + i) = Vec{};
+    for (; i < n; ++i)
+      o[i] = T(0);
+  }
+};
+
 // Writes the column rows of one channel plane xc into dst (row stride ld).
 template <typename T>
 void im2col_channel(const ConvGeom& g, const T* xc, T* dst, int64_t ld) {
@@ -77,18 +102,20 @@ void im2col_channel(const ConvGeom& g, const T* xc, T* dst, int64_t ld) {
   walk_channel(g, ld, [&](int64_t at, int64_t src, Valid vw, int64_t offw) {
     T* o = dst + at;
     if (src < 0) {
-      std::fill(o, o + ow, T(0));
+      ShortRow<T>::zero(o, ow);
       return;
     }
     const T* x = xc + src + offw;
-    std::fill(o, o + vw.lo, T(0));
+    for (int64_t i = 0; i < vw.lo; ++i)
+      o[i] = T(0);
     if (sw == 1) {
-      std::memcpy(o + vw.lo, x + vw.lo, static_cast<size_t>(vw.hi - vw.lo) * sizeof(T));
+      ShortRow<T>::copy(o + vw.lo, x + vw.lo, vw.hi - vw.lo);
     } else {
       for (int64_t i = vw.lo; i < vw.hi; ++i)
         o[i] = x[i * sw];
     }
-    std::fill(o + vw.hi, o + ow, T(0));
+    for (int64_t i = vw.hi; i < ow; ++i)
+      o[i] = T(0);
   });
 }
 
@@ -134,7 +161,7 @@ void gather_rows(const T* y, int64_t K, int64_t P, int64_t n0, int64_t nb, T* bu
   parallel_for(nb * K, grain_for(P), [&](int64_t s, int64_t e) {
     for (int64_t t = s; t < e; ++t) {
       const int64_t b = t / K, k = t % K;
-      std::memcpy(buf + (k * nb + b) * P, y + ((n0 + b) * K + k) * P, static_cast<size_t>(P) * sizeof(T));
+      ShortRow<T>::copy(buf + (k * nb + b) * P, y + ((n0 + b) * K + k) * P, P);
     }
   });
 }
@@ -146,6 +173,10 @@ void conv_forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y
   const int64_t P = g.out_size(), R = g.col_rows(), Kg = g.K / g.G, K = g.K;
   if (g.N == 0 || P == 0 || K == 0)
     return;
+  if (conv_direct_applies(g, gemm_uses_blas())) {
+    conv_forward_direct(g, x, w, bias, y);
+    return;
+  }
   const int64_t B = images_per_chunk(g);
   T* col = scratch<T, 0>(g.G * R * B * P);
   T* ybuf = B > 1 ? scratch<T, 1>(K * B * P) : nullptr;

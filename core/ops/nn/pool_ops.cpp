@@ -109,10 +109,123 @@ T divisor(const PoolGeom& pg, const Win& d, const Win& h, const Win& w) {
   return static_cast<T>((d.hi - d.lo) * (h.hi - h.lo) * (w.hi - w.lo));
 }
 
+// Max pooling over 1-D or 2-D windows that lie wholly inside the input (no padding, valid rounding): the
+// common case (LeNet, VGG, ResNet's stem) gets loops without the per-window clipping of the general kernels.
+bool plain_max_2d(const PoolGeom& pg) {
+  const ConvGeom& g = pg.g;
+  if (pg.type != PoolType::kMax || g.in[0] != 1 || g.k[0] != 1)
+    return false;
+  for (int j = 1; j < 3; ++j) {
+    if (g.p[j] != 0 || (g.out[j] - 1) * g.s[j] + g.k[j] > g.in[j])
+      return false;
+  }
+  return true;
+}
+
+template <typename T>
+void max_pool_2d_plane(const ConvGeom& g, const T* xp, T* yp) {
+  const int64_t W = g.in[2], kh = g.k[1], kw = g.k[2], sh = g.s[1], sw = g.s[2];
+  for (int64_t oh = 0; oh < g.out[1]; ++oh) {
+    const T* r0 = xp + oh * sh * W;
+    T* yr = yp + oh * g.out[2];
+    if (kh == 2 && kw == 2 && sw == 2) {
+      const T* r1 = r0 + W;
+      for (int64_t ow = 0; ow < g.out[2]; ++ow) {
+        T m = std::numeric_limits<T>::lowest();
+        m = std::max(m, r0[2 * ow]);
+        m = std::max(m, r0[2 * ow + 1]);
+        m = std::max(m, r1[2 * ow]);
+        yr[ow] = std::max(m, r1[2 * ow + 1]);
+      }
+      continue;
+    }
+    for (int64_t ow = 0; ow < g.out[2]; ++ow) {
+      T m = std::numeric_limits<T>::lowest();
+      for (int64_t i = 0; i < kh; ++i) {
+        const T* r = r0 + i * W + ow * sw;
+        for (int64_t j = 0; j < kw; ++j)
+          m = std::max(m, r[j]);
+      }
+      yr[ow] = m;
+    }
+  }
+}
+
+// The gradient for plain_max_2d windows: each window's gradient goes to its first maximum (row-major order, as in
+// the general kernel). Non-overlapping windows (stride == kernel) write every input element once, so the plane
+// is not cleared first.
+template <typename T>
+void max_pool_2d_plane_grad(const ConvGeom& g, const T* xp, const T* gp, T* dp) {
+  const int64_t W = g.in[2], kh = g.k[1], kw = g.k[2], sh = g.s[1], sw = g.s[2];
+  const bool tiled = sh == kh && sw == kw;
+  if (tiled) {
+    // Rows and columns past the last window get no gradient.
+    const int64_t covered_h = g.out[1] * sh, covered_w = g.out[2] * sw;
+    std::fill(dp + covered_h * W, dp + g.in[1] * W, T(0));
+    if (covered_w < W) {
+      for (int64_t r = 0; r < covered_h; ++r)
+        std::fill(dp + r * W + covered_w, dp + (r + 1) * W, T(0));
+    }
+  } else {
+    std::fill(dp, dp + g.in_size(), T(0));
+  }
+  if (tiled && kh == 2 && kw == 2) {
+    // Selects instead of branches: which element of a window is largest is a coin toss on real data.
+    for (int64_t oh = 0; oh < g.out[1]; ++oh) {
+      const T *x0 = xp + 2 * oh * W, *x1 = x0 + W;
+      T *d0 = dp + 2 * oh * W, *d1 = d0 + W;
+      const T* gr = gp + oh * g.out[2];
+      for (int64_t ow = 0; ow < g.out[2]; ++ow) {
+        const T a = x0[2 * ow], b = x0[2 * ow + 1], c = x1[2 * ow], d = x1[2 * ow + 1];
+        T m = a;
+        int best = 0;
+        best = b > m ? 1 : best;
+        m = b > m ? b : m;
+        best = c > m ? 2 : best;
+        m = c > m ? c : m;
+        best = d > m ? 3 : best;
+        const T v = gr[ow];
+        d0[2 * ow] = best == 0 ? v : T(0);
+        d0[2 * ow + 1] = best == 1 ? v : T(0);
+        d1[2 * ow] = best == 2 ? v : T(0);
+        d1[2 * ow + 1] = best == 3 ? v : T(0);
+      }
+    }
+    return;
+  }
+  for (int64_t oh = 0; oh < g.out[1]; ++oh) {
+    const int64_t row0 = oh * sh * W;
+    for (int64_t ow = 0; ow < g.out[2]; ++ow) {
+      const int64_t base = row0 + ow * sw;
+      int64_t best = base;
+      T m = xp[base];
+      for (int64_t i = 0; i < kh; ++i) {
+        for (int64_t j = 0; j < kw; ++j) {
+          const int64_t at = base + i * W + j;
+          if (xp[at] > m) {
+            m = xp[at];
+            best = at;
+          }
+          if (tiled)
+            dp[at] = T(0);
+        }
+      }
+      dp[best] += gp[oh * g.out[2] + ow];
+    }
+  }
+}
+
 template <typename T>
 void pool_forward(const PoolGeom& pg, const T* x, T* y) {
   const ConvGeom& g = pg.g;
   const int64_t IN = g.in_size(), P = g.out_size();
+  if (plain_max_2d(pg)) {
+    parallel_for(g.N * g.C, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, IN)), [&](int64_t s, int64_t e) {
+      for (int64_t t = s; t < e; ++t)
+        max_pool_2d_plane(g, x + t * IN, y + t * P);
+    });
+    return;
+  }
   const int64_t in1 = g.in[1], in2 = g.in[2];
   parallel_for(g.N * g.C, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, P * g.kernel_size())),
                [&](int64_t s, int64_t e) {
@@ -146,6 +259,13 @@ template <typename T>
 void pool_backward(const PoolGeom& pg, const T* x, const T* dy, T* dx) {
   const ConvGeom& g = pg.g;
   const int64_t IN = g.in_size(), P = g.out_size();
+  if (plain_max_2d(pg)) {
+    parallel_for(g.N * g.C, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, IN)), [&](int64_t s, int64_t e) {
+      for (int64_t t = s; t < e; ++t)
+        max_pool_2d_plane_grad(g, x + t * IN, dy + t * P, dx + t * IN);
+    });
+    return;
+  }
   const int64_t in1 = g.in[1], in2 = g.in[2];
   parallel_for(g.N * g.C, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, P * g.kernel_size())),
                [&](int64_t s, int64_t e) {
