@@ -195,6 +195,30 @@ def test_softmax_length_and_dtype(rng):
         mx.nd.softmax(mx.nd.array(x), axis=2)
 
 
+@pytest.mark.parametrize("axis", [1, 0])
+def test_softmax_family_length_gradients(axis, rng):
+    x = random_array((3, 5), "float64", rng)
+    w = random_array((3, 5), "float64", rng)
+    length = np.array([2, 5, 1]) if axis == 1 else np.array([1, 3, 2, 3, 2])
+    xl, wl = (x, w) if axis == 1 else (x.T, w.T)  # lines along the last axis for the reference
+    for op in ("softmax", "log_softmax"):
+        xb = mx.nd.array(x, dtype="float64")
+        xb.attach_grad()
+        with mx.autograd.record():
+            y = getattr(mx.nd, op)(xb, mx.nd.array(length, dtype="int32"), axis=axis, use_length=True)
+            loss = (y * mx.nd.array(w, dtype="float64")).sum()
+        loss.backward()
+        want = np.zeros_like(xl)
+        for i, n in enumerate(length):
+            p = np_softmax(xl[i, :n])
+            if op == "softmax":
+                want[i, :n] = p * (wl[i, :n] - (wl[i, :n] * p).sum())
+            else:
+                want[i, :n] = wl[i, :n] - p * wl[i, :n].sum()
+        got = xb.grad.asnumpy() if axis == 1 else xb.grad.asnumpy().T
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12, err_msg=op)
+
+
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_softmax_output_forward(dtype, rng):
     x = random_array((4, 3, 2), dtype, rng)

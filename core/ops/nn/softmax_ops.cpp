@@ -111,16 +111,28 @@ void softmax_kernel(const OpAttrs& a, const Tensors& in, const Tensors& out, boo
 }
 
 // softmax: dx = y * (g - sum(g * y, axis)) / T; log_softmax: dx = (g - exp(y) * sum(g, axis)) / T. Masked
-// positions (use_length) have y = 0 in softmax, so they get no gradient.
+// positions (use_length) have y = 0 in softmax, so they get no gradient; log_softmax masks them explicitly.
 Tensors softmax_grad(const OpAttrs& a, const Tensors& in, const Tensors& out, const Tensors& og, bool log) {
   const int64_t axis = nn::normalize_axis(a.op()->name, a.get_int("axis"), in[0].ndim());
   const std::vector<int64_t> ax{axis};
   Tensor y = out[0], g = og[0];
   Tensor dx;
   if (log) {
-    BRAID_CHECK(!a.get_bool("use_length"), kNotImplemented,
-                "log_softmax: the gradient with use_length=True is not implemented");
     Tensor p = call("exp", {y});
+    if (a.get_bool("use_length")) {
+      // Positions past a line's length output a constant 0: they take no gradient and are outside the
+      // normalisation, so both g and exp(y) (which is 1 there) are masked.
+      const int64_t n = in[0].shape()[axis];
+      Shape along(in[0].ndim(), 1);
+      along[axis] = n;
+      Tensor pos =
+          call("arange", {}, {{"start", 0.0}, {"stop", static_cast<double>(n)}, {"dtype", DType::kInt64}}, in[0].ctx());
+      pos = call("reshape", {pos}, {{"shape", along}});
+      Tensor len = call("expand_dims", {call("cast", {in[1]}, {{"dtype", DType::kInt64}})}, {{"axis", axis}});
+      Tensor mask = call("cast", {call("broadcast_lesser", {pos, len})}, {{"dtype", g.dtype()}});
+      g = call("broadcast_mul", {g, mask});
+      p = call("broadcast_mul", {p, call("cast", {mask}, {{"dtype", p.dtype()}})});
+    }
     Tensor s = call("sum", {g}, {{"axis", ax}, {"keepdims", true}});
     dx = call("broadcast_sub", {g, call("broadcast_mul", {p, s})});
   } else {
