@@ -223,6 +223,21 @@ def test_dead_worker_raises_naming_it(kwargs, message) -> None:
     loader.close()
 
 
+def test_worker_killed_between_batches_is_named_not_a_broken_pipe() -> None:
+    # With prefetch=0 the next batch is only sent after the previous one arrived; a worker that died in
+    # between makes that send fail with EPIPE, which must read as the worker's death.
+    loader = DataLoader(Squares(8), batch_size=2, num_workers=1, prefetch=0)
+    it = iter(loader)
+    assert next(it)[1].asnumpy().tolist() == [0, 1]
+    worker = loader._pool._workers[0]
+    os.kill(worker.pid, signal.SIGKILL)
+    worker.join(timeout=10)
+    with pytest.raises(RuntimeError, match=r"DataLoader worker 0 \(pid \d+\) was killed by signal 9"):
+        for _ in range(3):
+            next(it)
+    loader.close()
+
+
 def test_worker_timeout() -> None:
     loader = DataLoader(Squares(8, fail_at=2, hang=60), batch_size=2, num_workers=1, timeout=0.5)
     it = iter(loader)

@@ -221,7 +221,10 @@ class _ProcessPool:
         self._next_job += 1
         w = job % self._n
         self._owner[job] = w
-        self._task_conns[w].send((job, indices))
+        try:
+            self._task_conns[w].send((job, indices))
+        except OSError:  # BrokenPipeError: the worker died between two batches
+            raise self._dead(w) from None
         return job
 
     def cancel(self, jobs: list[int]) -> None:
