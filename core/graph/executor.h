@@ -23,7 +23,8 @@ class GraphExecutor {
   std::vector<Tensor> forward(const std::vector<Tensor>& inputs, Context ctx = Context::cpu()) const;
   const Symbol& symbol() const { return sym_; }
 
- private:
+  // The plan, for other ways of running it (StaticPlan). Slots 0..inputs-1 are the graph inputs; each step's
+  // outputs take the next slots.
   struct Step {
     const Node* node;
     std::vector<int> in_slots;
@@ -31,6 +32,11 @@ class GraphExecutor {
     std::vector<int> release;        // slots whose last reader is this step
     bool inplace_candidate = false;  // input 0 dies here: an elementwise op may write into it
   };
+  const std::vector<Step>& steps() const { return steps_; }
+  const std::vector<int>& head_slots() const { return head_slots_; }
+  int num_slots() const { return num_slots_; }
+
+ private:
   std::vector<Tensor> inplace_target(const Step& s, const std::vector<Tensor>& values, bool recording) const;
   Symbol sym_;
   std::vector<std::string> input_names_;

@@ -1,5 +1,6 @@
 #include "graph/predictor.h"
 
+#include <cstdlib>
 #include <cstring>
 
 #include "autograd/mode.h"
@@ -86,6 +87,11 @@ void Predictor::plan(const std::map<std::string, Shape>& input_shapes) {
   for (const TensorMeta& m : r.outputs)
     out_shapes_.push_back(m.shape);
   outputs_.clear();
+  std::vector<TensorMeta> metas;
+  for (const Tensor& t : inputs_)
+    metas.push_back({t.shape(), t.dtype()});
+  const char* env = std::getenv("BRAID_PREDICTOR_STATIC");  // "0": the general executor, for comparisons
+  static_ = env && std::string(env) == "0" ? nullptr : StaticPlan::make(*exec_, metas, ctx_);
 }
 
 std::unique_ptr<Predictor> Predictor::reshape(const std::map<std::string, Shape>& input_shapes) const {
@@ -116,7 +122,7 @@ void Predictor::set_input(const std::string& name, const float* data, size_t siz
 
 void Predictor::forward() {
   InferenceMode mode;
-  outputs_ = exec_->forward(inputs_, ctx_);
+  outputs_ = static_ ? static_->run(inputs_) : exec_->forward(inputs_, ctx_);
 }
 
 const Shape& Predictor::output_shape(size_t i) const {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "graph/executor.h"
+#include "graph/static_plan.h"
 
 namespace braid {
 
@@ -36,6 +37,7 @@ class Predictor {
   std::map<std::string, size_t> data_index_;
   std::vector<Shape> out_shapes_;
   std::vector<Tensor> outputs_;
+  std::unique_ptr<StaticPlan> static_;  // when the graph allows it (CPU, no random ops): runs without the engine
 };
 
 }  // namespace braid
