@@ -216,3 +216,19 @@ def test_mixed_devices_is_an_error():
     with pytest.raises(mx.BraidDeviceError, match=r"on cpu\(1\) but input 'lhs' is on cpu\(0\)"):
         a + b
     np.testing.assert_array_equal((a + b.as_in_context(mx.cpu(0))).asnumpy(), [2, 2])
+
+
+@pytest.mark.parametrize("n", [1, 7, 33, 1000])
+def test_in_place_maps_match_out_of_place(n):
+    # Kernels take a separate loop when the output is the input itself (graph steps over a dying input, out=x).
+    x = np.random.RandomState(n).randn(n).astype(np.float32)
+    y = np.random.RandomState(n + 1).randn(n).astype(np.float32)
+    a = mx.nd.array(x)
+    mx.nd.relu(a, out=a)
+    np.testing.assert_array_equal(a.asnumpy(), np.maximum(x, 0))
+    b = mx.nd.array(x)
+    mx.nd.elemwise_add(b, mx.nd.array(y), out=b)
+    np.testing.assert_array_equal(b.asnumpy(), x + y)
+    c = mx.nd.array(x)
+    mx.nd.elemwise_mul(c, c, out=c)  # both inputs are the output
+    np.testing.assert_array_equal(c.asnumpy(), x * x)

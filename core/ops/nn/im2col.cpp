@@ -80,11 +80,17 @@ struct ShortRow {
   static constexpr int64_t VL = 32 / static_cast<int64_t>(sizeof(T));
 
   static void copy(T* __restrict o, const T* __restrict x, int64_t n) {
+    if (n < VL) {
+      for (int64_t i = 0; i < n; ++i)
+        o[i] = x[i];
+      return;
+    }
     int64_t i = 0;
     for (; i + VL <= n; i += VL)
       *reinterpret_cast<Vec*>(o + i) = *reinterpret_cast<const Vec*>(x + i);
-    for (; i < n; ++i)
-      o[i] = x[i];
+    // The tail as one more vector ending at n: it rewrites a few elements with the same values.
+    if (i < n)
+      *reinterpret_cast<Vec*>(o + n - VL) = *reinterpret_cast<const Vec*>(x + n - VL);
   }
   static void zero(T* o, int64_t n) {
     int64_t i = 0;
