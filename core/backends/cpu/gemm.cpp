@@ -19,6 +19,7 @@
 #include <type_traits>
 
 #include "backends/cpu/parallel.h"
+#include "backends/cpu/simd.h"
 
 #if defined(BRAID_HAVE_CBLAS)
 #include <cblas.h>
@@ -46,11 +47,6 @@ namespace {
 // compiler's vector extension (GCC and Clang) rather than intrinsics, so one source serves AVX2 (32-byte
 // vectors, 6 x 2 accumulators in 12 of the 16 registers), plain SSE/NEON and WebAssembly SIMD128 (16 bytes;
 // a 4-row tile there, since wasm engines map to as few as 16 registers).
-#if defined(__AVX__)
-constexpr int kVecBytes = 32;
-#else
-constexpr int kVecBytes = 16;
-#endif
 #if defined(__wasm__)
 constexpr int kTileRows = 4;
 #else
@@ -59,8 +55,8 @@ constexpr int kTileRows = 6;
 
 template <typename T>
 struct Tile {
-  typedef T Vec __attribute__((vector_size(kVecBytes)));
-  static constexpr int VL = kVecBytes / static_cast<int>(sizeof(T));
+  typedef typename simd::Vec<T>::V Vec;
+  static constexpr int VL = simd::Vec<T>::VL;
   static constexpr int MR = kTileRows, NV = 2, NR = NV * VL;
 };
 
@@ -189,9 +185,7 @@ constexpr int kDirectRows = 6;
 
 template <typename T>
 inline typename Tile<T>::Vec load_vec(const T* p) {
-  typename Tile<T>::Vec v;
-  std::memcpy(&v, p, sizeof(v));  // unaligned-safe load
-  return v;
+  return simd::Vec<T>::load(p);
 }
 
 // C[0:R, 0:nr] += alpha * op(A)[0:R, 0:k] * B[0:k, 0:NR] with B row-major (row stride ldb) and NR columns

@@ -15,16 +15,13 @@
 #include <vector>
 
 #include "backends/cpu/parallel.h"
+#include "backends/cpu/simd.h"
 
 namespace braid {
 
 namespace {
 
-#if defined(__AVX__)
-constexpr int kVecBytes = 32;
-#else
-constexpr int kVecBytes = 16;
-#endif
+using simd::kVecBytes;
 
 // Register tile: filters x vectors of positions. Measured on LeNet's convolutions: 4 x 3 with AVX2 (12 of 16
 // registers), 2 x 3 with 16-byte vectors (WebAssembly SIMD128 and SSE, where a broadcast costs a shuffle).
@@ -32,22 +29,7 @@ constexpr int kTileFilters = kVecBytes == 32 ? 4 : 2;
 constexpr int kTileVectors = 3;
 
 template <typename T>
-struct DVec {
-  typedef T V __attribute__((vector_size(kVecBytes)));
-  static constexpr int VL = kVecBytes / static_cast<int>(sizeof(T));
-  static V load(const T* p) {
-    V v;
-    std::memcpy(&v, p, sizeof(v));
-    return v;
-  }
-  static void store(T* p, V v) { std::memcpy(p, &v, sizeof(v)); }
-  // A splat the compiler emits as one broadcast (adding the scalar to a zero vector costs an extra add).
-  static V splat(T s) { return splat_of(s, std::make_index_sequence<VL>{}); }
-  template <size_t... I>
-  static V splat_of(T s, std::index_sequence<I...>) {
-    return V{((void)I, s)...};
-  }
-};
+using DVec = simd::Vec<T>;
 
 template <typename T>
 std::vector<T>& scratch(int slot) {
