@@ -13,6 +13,7 @@
 #include <deque>
 #include <thread>
 
+#include "backends/cpu/parallel.h"
 #include "engine/engine_impl.h"
 
 namespace braid {
@@ -235,7 +236,10 @@ class ThreadedEngine final : public EngineBase {
 
   void dispatch(Pool& pool, OprBlock* op) {
     if (op->run_inline) {
-      execute(op);
+      {
+        SerialScope serial;
+        execute(op);
+      }
       finish(op);
       return;
     }

@@ -20,7 +20,7 @@ struct AtForkHook {
 }  // namespace
 
 int cpu_num_threads() {
-  if (g_forked.load(std::memory_order_relaxed))
+  if (serial_depth() > 0 || g_forked.load(std::memory_order_relaxed))
     return 1;
   int n = g_threads.load(std::memory_order_relaxed);
   if (n > 0)

@@ -15,6 +15,20 @@ int cpu_num_threads();
 void cpu_set_num_threads(int n);
 void cpu_mark_forked_child();
 
+// While one exists, parallel_for runs serially in this thread. The engine wraps the small ops it runs in the
+// pushing thread in one: a thread team of the caller's beside the workers' makes libgomp see more threads
+// than cores and put every idle thread to sleep, so each later parallel region paid a wake-up.
+inline int& serial_depth() {
+  thread_local int depth = 0;
+  return depth;
+}
+struct SerialScope {
+  SerialScope() { ++serial_depth(); }
+  ~SerialScope() { --serial_depth(); }
+  SerialScope(const SerialScope&) = delete;
+  SerialScope& operator=(const SerialScope&) = delete;
+};
+
 // Splits [0, n) into one contiguous chunk per thread and calls f(begin, end) on each. Runs serially when the
 // work is under grain items, since waking a thread team costs a few microseconds.
 template <typename F>
