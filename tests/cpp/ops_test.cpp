@@ -1,8 +1,11 @@
 // The op registry and the invoke layer, in C++: lookups, attributes, results of ops run through the engine,
 // and the checks invoke makes in the caller's thread (shapes, devices, required attributes).
+#include <cstdlib>
 #include <cstring>
+#include <thread>
 #include <vector>
 
+#include "backends/cpu/parallel.h"
 #include "harness.h"
 #include "ops/invoke.h"
 #include "ops/registry.h"
@@ -115,6 +118,35 @@ TEST(invoke_checks_in_the_callers_thread) {
   CHECK_THROWS_AS(invoke(add, {a, a}, OpAttrs(&add), Context::cpu(), {out1}), Error,
                   CHECK(e.kind() == ErrorKind::kDevice));
   CHECK_NOTHROW(Engine::get().wait_all());  // nothing was pushed by the failed calls
+}
+
+TEST(tiny_ops_run_in_the_pushing_thread_stay_serial) {
+  {
+    SerialScope outer;
+    CHECK(cpu_num_threads() == 1);
+    {
+      SerialScope inner;
+      CHECK(cpu_num_threads() == 1);
+    }
+    CHECK(cpu_num_threads() == 1);  // still inside the outer scope
+  }
+  const char* type = std::getenv("BRAID_ENGINE_TYPE");
+  const char* inl = std::getenv("BRAID_ENGINE_INLINE_TINY");
+  if ((type && std::strcmp(type, "NaiveEngine") == 0) || (inl && std::strcmp(inl, "0") == 0))
+    return;                  // only the threaded engine inlines tiny ops into the pushing thread
+  Engine::get().wait_all();  // nothing queued: a tiny op runs right here
+  std::thread::id ran_on;
+  int threads = 0;
+  VarPtr v = Engine::get().new_var();
+  Engine::get().push(
+      [&](const RunContext&) {
+        ran_on = std::this_thread::get_id();
+        threads = cpu_num_threads();
+      },
+      Context::cpu(), {}, {v}, "probe", /*tiny=*/true);
+  Engine::get().wait_for_var(v);
+  CHECK(ran_on == std::this_thread::get_id());
+  CHECK(threads == 1);
 }
 
 int main(int argc, char** argv) {
