@@ -37,7 +37,7 @@ class Predictor {
   std::map<std::string, size_t> data_index_;
   std::vector<Shape> out_shapes_;
   std::vector<Tensor> outputs_;
-  std::unique_ptr<StaticPlan> static_;  // when the graph allows it (CPU, no random ops): runs without the engine
+  std::unique_ptr<StaticPlan> static_;  // on the CPU (unless BRAID_PREDICTOR_STATIC=0): runs without the engine
 };
 
 }  // namespace braid

@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <cstring>
 #include <utility>
-#include <vector>
 
 #include "backends/cpu/parallel.h"
 #include "backends/cpu/simd.h"
@@ -21,21 +20,10 @@ namespace braid {
 
 namespace {
 
-using simd::kVecBytes;
-
 // Register tile: filters x vectors of positions. Measured on LeNet's convolutions: 4 x 3 with AVX2 (12 of 16
 // registers), 2 x 3 with 16-byte vectors (WebAssembly SIMD128 and SSE, where a broadcast costs a shuffle).
-constexpr int kTileFilters = kVecBytes == 32 ? 4 : 2;
+constexpr int kTileFilters = simd::kVecBytes == 32 ? 4 : 2;
 constexpr int kTileVectors = 3;
-
-template <typename T>
-using DVec = simd::Vec<T>;
-
-template <typename T>
-std::vector<T>& scratch(int slot) {
-  thread_local std::vector<T> bufs[3];
-  return bufs[slot];
-}
 
 // Geometry on the padded grid of one image.
 struct Grid {
@@ -48,7 +36,7 @@ struct Grid {
 // for p in [0, span); wr holds this block's KB filters interleaved.
 template <typename T, int KB, int NV>
 void direct_tile_block(const Grid& g, const T* x, const T* wr, T* out) {
-  using D = DVec<T>;
+  using D = simd::Vec<T>;
   using V = typename D::V;
   constexpr int VL = D::VL;
   for (int64_t p0 = 0; p0 < g.span; p0 += VL * NV) {
@@ -83,7 +71,7 @@ void direct_tile_block(const Grid& g, const T* x, const T* wr, T* out) {
 
 template <typename T, int KB, int NV>
 void conv_direct_impl(const ConvGeom& cg, const T* x, const T* w, const T* bias, T* y) {
-  constexpr int VL = DVec<T>::VL, TILE = VL * NV;
+  constexpr int VL = simd::Vec<T>::VL, TILE = VL * NV;
   const int64_t H = cg.in[1], W = cg.in[2], ph = cg.p[1], pw = cg.p[2];
   Grid g;
   g.C = cg.C;
@@ -101,8 +89,8 @@ void conv_direct_impl(const ConvGeom& cg, const T* x, const T* w, const T* bias,
 
   // Filters interleaved per block of KB ([block][c][kh][kw][KB]), zero beyond K.
   const int64_t taps = g.C * g.KH * g.KW;
-  std::vector<T>& wr = scratch<T>(0);
-  wr.assign(static_cast<size_t>(kblocks * taps * KB), T(0));
+  T* wr = conv_scratch<T, 2>(kblocks * taps * KB);
+  std::fill(wr, wr + kblocks * taps * KB, T(0));
   for (int64_t k = 0; k < g.K; ++k) {
     for (int64_t t = 0; t < taps; ++t)
       wr[static_cast<size_t>(((k / KB) * taps + t) * KB + k % KB)] = w[k * taps + t];
@@ -111,15 +99,14 @@ void conv_direct_impl(const ConvGeom& cg, const T* x, const T* w, const T* bias,
   // Images are padded in chunks that bound the scratch memory.
   const int64_t per_image = g.C * g.plane;
   const int64_t chunk =
-      std::max<int64_t>(1, std::min<int64_t>(cg.N, (int64_t(1) << 22) / std::max<int64_t>(1, per_image)));
-  std::vector<T>& xp = scratch<T>(1);
-  xp.resize(static_cast<size_t>(chunk * per_image));
+      std::max<int64_t>(1, std::min<int64_t>(cg.N, kConvScratchElements / std::max<int64_t>(1, per_image)));
+  T* xp = conv_scratch<T, 3>(chunk * per_image);
   for (int64_t n0 = 0; n0 < cg.N; n0 += chunk) {
     const int64_t nb = std::min(chunk, cg.N - n0);
     parallel_for(nb * g.C, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, g.plane)),
                  [&](int64_t s, int64_t e) {
                    for (int64_t t = s; t < e; ++t) {
-                     T* dst = xp.data() + t * g.plane;
+                     T* dst = xp + t * g.plane;
                      const T* src = x + (n0 * g.C + t) * IN;
                      std::fill(dst, dst + g.plane, T(0));
                      for (int64_t i = 0; i < H; ++i)
@@ -127,25 +114,24 @@ void conv_direct_impl(const ConvGeom& cg, const T* x, const T* w, const T* bias,
                    }
                  });
     const int64_t work = g.span * KB * taps;
-    parallel_for(
-        nb * kblocks, std::max<int64_t>(1, (int64_t(1) << 17) / std::max<int64_t>(1, work)), [&](int64_t s, int64_t e) {
-          std::vector<T>& tile = scratch<T>(2);
-          tile.resize(static_cast<size_t>(KB * g.span));
-          for (int64_t t = s; t < e; ++t) {
-            const int64_t b = t / kblocks, kb0 = (t % kblocks) * KB;
-            direct_tile_block<T, KB, NV>(g, xp.data() + b * per_image, wr.data() + (kb0 / KB) * taps * KB, tile.data());
-            for (int64_t kb = 0; kb < KB && kb0 + kb < g.K; ++kb) {
-              const int64_t k = kb0 + kb;
-              const T bv = bias != nullptr ? bias[k] : T(0);
-              T* yo = y + ((n0 + b) * g.K + k) * P;
-              const T* src = tile.data() + kb * g.span;
-              for (int64_t oh = 0; oh < g.OH; ++oh) {
-                for (int64_t ow = 0; ow < g.OW; ++ow)
-                  yo[oh * g.OW + ow] = src[oh * g.WP + ow] + bv;
-              }
-            }
-          }
-        });
+    parallel_for(nb * kblocks, std::max<int64_t>(1, (int64_t(1) << 17) / std::max<int64_t>(1, work)),
+                 [&](int64_t s, int64_t e) {
+                   T* tile = conv_scratch<T, 4>(KB * g.span);  // per thread
+                   for (int64_t t = s; t < e; ++t) {
+                     const int64_t b = t / kblocks, kb0 = (t % kblocks) * KB;
+                     direct_tile_block<T, KB, NV>(g, xp + b * per_image, wr + (kb0 / KB) * taps * KB, tile);
+                     for (int64_t kb = 0; kb < KB && kb0 + kb < g.K; ++kb) {
+                       const int64_t k = kb0 + kb;
+                       const T bv = bias != nullptr ? bias[k] : T(0);
+                       T* yo = y + ((n0 + b) * g.K + k) * P;
+                       const T* src = tile + kb * g.span;
+                       for (int64_t oh = 0; oh < g.OH; ++oh) {
+                         for (int64_t ow = 0; ow < g.OW; ++ow)
+                           yo[oh * g.OW + ow] = src[oh * g.WP + ow] + bv;
+                       }
+                     }
+                   }
+                 });
   }
 }
 

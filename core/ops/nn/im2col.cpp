@@ -5,6 +5,7 @@
 
 #include "backends/cpu/gemm.h"
 #include "backends/cpu/parallel.h"
+#include "backends/cpu/simd.h"
 #include "ops/kernel_util.h"
 #include "ops/nn/conv_direct.h"
 
@@ -12,22 +13,9 @@ namespace braid {
 
 namespace {
 
-// Column-buffer elements per chunk of images: bounds the scratch memory (16 MiB of float) while keeping the
-// GEMMs wide.
-constexpr int64_t kColBudget = int64_t(1) << 22;
-
-// Scratch reused across calls on the same (engine worker) thread, so steady-state training allocates nothing.
-template <typename T, int Slot>
-T* scratch(int64_t n) {
-  thread_local std::vector<T> buf;
-  if (static_cast<int64_t>(buf.size()) < n)
-    buf.resize(static_cast<size_t>(n));
-  return buf.data();
-}
-
 int64_t images_per_chunk(const ConvGeom& g) {
   const int64_t per_image = std::max<int64_t>(1, g.C * g.kernel_size() * g.out_size());
-  return std::max<int64_t>(1, std::min<int64_t>(g.N, kColBudget / per_image));
+  return std::max<int64_t>(1, std::min<int64_t>(g.N, kConvScratchElements / per_image));
 }
 
 // Output positions o in [lo, hi) read input o * s + off inside [0, in); the others read padding.
@@ -76,8 +64,8 @@ void walk_channel(const ConvGeom& g, int64_t ld, RowFn row) {
 // the loop back into a library call.
 template <typename T>
 struct ShortRow {
-  typedef T Vec __attribute__((vector_size(32), aligned(alignof(T))));
-  static constexpr int64_t VL = 32 / static_cast<int64_t>(sizeof(T));
+  using D = simd::Vec<T>;
+  static constexpr int64_t VL = D::VL;
 
   static void copy(T* __restrict o, const T* __restrict x, int64_t n) {
     if (n < VL) {
@@ -87,15 +75,15 @@ struct ShortRow {
     }
     int64_t i = 0;
     for (; i + VL <= n; i += VL)
-      *reinterpret_cast<Vec*>(o + i) = *reinterpret_cast<const Vec*>(x + i);
+      D::store(o + i, D::load(x + i));
     // The tail as one more vector ending at n: it rewrites a few elements with the same values.
     if (i < n)
-      *reinterpret_cast<Vec*>(o + n - VL) = *reinterpret_cast<const Vec*>(x + n - VL);
+      D::store(o + n - VL, D::load(x + n - VL));
   }
   static void zero(T* o, int64_t n) {
     int64_t i = 0;
     for (; i + VL <= n; i += VL)
-      *reinterpret_cast<Vec*>(o + i) = Vec{};
+      D::store(o + i, typename D::V{});
     for (; i < n; ++i)
       o[i] = T(0);
   }
@@ -184,8 +172,8 @@ void conv_forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y
     return;
   }
   const int64_t B = images_per_chunk(g);
-  T* col = scratch<T, 0>(g.G * R * B * P);
-  T* ybuf = B > 1 ? scratch<T, 1>(K * B * P) : nullptr;
+  T* col = conv_scratch<T, 0>(g.G * R * B * P);
+  T* ybuf = B > 1 ? conv_scratch<T, 1>(K * B * P) : nullptr;
   for (int64_t n0 = 0; n0 < g.N; n0 += B) {
     const int64_t nb = std::min(B, g.N - n0), ld = nb * P;
     im2col_chunk(g, x, n0, nb, col);
@@ -219,8 +207,8 @@ void conv_backward_data(const ConvGeom& g, const T* dy, const T* w, T* dx) {
     return;
   }
   const int64_t B = images_per_chunk(g);
-  T* col = scratch<T, 0>(g.G * R * B * P);
-  T* ybuf = B > 1 ? scratch<T, 1>(K * B * P) : nullptr;
+  T* col = conv_scratch<T, 0>(g.G * R * B * P);
+  T* ybuf = B > 1 ? conv_scratch<T, 1>(K * B * P) : nullptr;
   for (int64_t n0 = 0; n0 < g.N; n0 += B) {
     const int64_t nb = std::min(B, g.N - n0), ld = nb * P;
     const T* src = dy + n0 * K * P;
@@ -249,8 +237,8 @@ void conv_backward_weight(const ConvGeom& g, const T* x, const T* dy, T* dw) {
     return;
   }
   const int64_t B = images_per_chunk(g);
-  T* col = scratch<T, 0>(g.G * R * B * P);
-  T* ybuf = B > 1 ? scratch<T, 1>(K * B * P) : nullptr;
+  T* col = conv_scratch<T, 0>(g.G * R * B * P);
+  T* ybuf = B > 1 ? conv_scratch<T, 1>(K * B * P) : nullptr;
   for (int64_t n0 = 0; n0 < g.N; n0 += B) {
     const int64_t nb = std::min(B, g.N - n0), ld = nb * P;
     im2col_chunk(g, x, n0, nb, col);

@@ -28,6 +28,20 @@ struct ConvGeom {
   int64_t col_rows() const { return C / G * kernel_size(); }  // rows of one group's column matrix
 };
 
+// Elements of scratch a convolution driver may hold per chunk of images (16 MiB of float): bounds memory while
+// keeping the GEMMs wide.
+constexpr int64_t kConvScratchElements = int64_t(1) << 22;
+
+// At least n elements of scratch, reused across calls on the same (engine worker) thread, so steady-state
+// training allocates nothing. Each Slot is a separate buffer: im2col uses 0-1, the direct convolution 2-4.
+template <typename T, int Slot>
+T* conv_scratch(int64_t n) {
+  thread_local std::vector<T> buf;
+  if (static_cast<int64_t>(buf.size()) < n)
+    buf.resize(static_cast<size_t>(n));
+  return buf.data();
+}
+
 // Reads kernel/stride/dilate/pad of op `a` for data of rank `ndim` into g (spatial sizes not set).
 // Empty stride/dilate/pad tuples mean 1/1/0. Errors name the op and the attribute.
 void conv_read_window(const OpAttrs& a, int ndim, ConvGeom* g, bool has_dilate = true);
